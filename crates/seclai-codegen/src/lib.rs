@@ -1,0 +1,180 @@
+//! Code generation for the Seclai Rust SDK: one function from `openapi/seclai.yaml` to Rust.
+//!
+//! The pipeline is `spec -> generator view -> progenitor (+ open enums) -> formatted code`.
+//! `crates/seclai-raw/build.rs` calls [`generate_raw`] on every build, and `cargo xtask codegen`
+//! calls the same function to write the reviewable snapshots, so what is compiled and what is
+//! reviewed can never differ.
+
+#![deny(missing_docs)]
+
+pub mod open_enum;
+pub mod view;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
+use quote::quote;
+use serde_json::Value;
+
+/// A failure to read the spec or to generate code from it.
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn err(context: &str, e: impl fmt::Display) -> Error {
+    Error(format!("{context}: {e}"))
+}
+
+/// Parses the YAML spec into JSON values (the form the view and the checks work on).
+pub fn load_spec(yaml: &str) -> Result<Value, Error> {
+    serde_yaml::from_str(yaml).map_err(|e| err("openapi/seclai.yaml is not valid YAML", e))
+}
+
+/// The generated raw client.
+#[derive(Debug, Clone)]
+pub struct RawClient {
+    /// The whole generated file, formatted with prettyplease.
+    pub code: String,
+    /// The same code split into reviewable parts (`client`, `types`, `types_builder`, one per tag).
+    pub parts: BTreeMap<String, String>,
+    /// What the generator view changed.
+    pub report: view::ViewReport,
+}
+
+/// Generates the raw client from the spec text: generator view, progenitor, open enums.
+pub fn generate_raw(yaml: &str) -> Result<RawClient, Error> {
+    let spec = load_spec(yaml)?;
+    let (view_value, report) = view::generator_view(&spec);
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(view_value.clone())
+        .map_err(|e| err("the generator view is not a valid OpenAPI 3.0 document", e))?;
+
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote!(crate::Hooks))
+        .with_derive("PartialEq")
+        .with_map_type("::std::collections::BTreeMap");
+    for name in report.enums.keys() {
+        settings.with_replacement(
+            name,
+            format!("crate::types::{name}"),
+            [TypeImpl::FromStr, TypeImpl::Display].into_iter(),
+        );
+    }
+    let mut generator = Generator::new(&settings);
+    let tokens = generator.generate_tokens(&openapi).map_err(|e| err("progenitor could not generate the client", e))?;
+    let mut file: syn::File =
+        syn::parse_str(&tokens.to_string()).map_err(|e| err("progenitor produced unparsable code", e))?;
+
+    // Open enums live in `types`, where progenitor's own types would have been.
+    let enums: Vec<syn::Item> = report
+        .enums
+        .iter()
+        .map(|(name, def)| syn::parse2(open_enum::open_enum(name, def)))
+        .collect::<Result<Vec<syn::File>, _>>()
+        .map_err(|e| err("open enum tokens", e))?
+        .into_iter()
+        .flat_map(|f| f.items)
+        .collect();
+    let types = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+        _ => None,
+    });
+    let Some((_, type_items)) = types else {
+        return Err(Error("progenitor output has no `types` module".into()));
+    };
+    type_items.extend(enums);
+
+    let code = prettyplease::unparse(&file);
+    let parts = split(&file, &operation_tags(&view_value));
+    Ok(RawClient { code, parts, report })
+}
+
+/// `operationId -> tag` for every operation of the view.
+fn operation_tags(spec: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for item in spec["paths"].as_object().into_iter().flat_map(|p| p.values()) {
+        for op in item.as_object().into_iter().flat_map(|i| i.values()) {
+            if let (Some(id), Some(tag)) = (op["operationId"].as_str(), op["tags"][0].as_str()) {
+                out.insert(id.to_string(), tag.replace('-', "_"));
+            }
+        }
+    }
+    out
+}
+
+/// Splits the generated file into parts small enough that a one-field spec change shows up as
+/// a small diff in one or two of them.
+fn split(file: &syn::File, tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    use heck::ToUpperCamelCase;
+    let builder_tag: BTreeMap<String, &String> = tags.iter().map(|(id, tag)| (id.to_upper_camel_case(), tag)).collect();
+    let mut parts: BTreeMap<String, Vec<syn::Item>> = BTreeMap::new();
+    let mut per_tag_methods: BTreeMap<String, Vec<syn::ImplItem>> = BTreeMap::new();
+    let push = |parts: &mut BTreeMap<String, Vec<syn::Item>>, part: &str, item: syn::Item| {
+        parts.entry(part.to_string()).or_default().push(item)
+    };
+    for item in &file.items {
+        match item {
+            syn::Item::Mod(m) if m.ident == "types" => {
+                for inner in m.content.iter().flat_map(|(_, items)| items) {
+                    match inner {
+                        syn::Item::Mod(b) if b.ident == "builder" => push(&mut parts, "types_builder", inner.clone()),
+                        _ => push(&mut parts, "types", inner.clone()),
+                    }
+                }
+            }
+            syn::Item::Mod(m) if m.ident == "builder" => {
+                for inner in m.content.iter().flat_map(|(_, items)| items) {
+                    let name = match inner {
+                        syn::Item::Struct(s) => Some(s.ident.to_string()),
+                        syn::Item::Impl(i) => match &*i.self_ty {
+                            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let tag = name.as_ref().and_then(|n| builder_tag.get(n)).map(|t| format!("tag_{t}"));
+                    push(&mut parts, tag.as_deref().unwrap_or("client"), inner.clone());
+                }
+            }
+            syn::Item::Impl(i) if is_client_impl_with_methods(i, tags) => {
+                for it in &i.items {
+                    let tag = match it {
+                        syn::ImplItem::Fn(f) => tags.get(&f.sig.ident.to_string()).cloned(),
+                        _ => None,
+                    };
+                    per_tag_methods.entry(tag.unwrap_or_else(|| "client".into())).or_default().push(it.clone());
+                }
+            }
+            _ => push(&mut parts, "client", item.clone()),
+        }
+    }
+    for (tag, methods) in per_tag_methods {
+        let part = if tag == "client" { tag } else { format!("tag_{tag}") };
+        let item: syn::Item = syn::parse_quote! { impl Client { #(#methods)* } };
+        parts.entry(part).or_default().insert(0, item);
+    }
+    parts
+        .into_iter()
+        .map(|(name, items)| {
+            let f = syn::File { shebang: None, attrs: vec![], items };
+            (name, prettyplease::unparse(&f))
+        })
+        .collect()
+}
+
+fn is_client_impl_with_methods(i: &syn::ItemImpl, tags: &BTreeMap<String, String>) -> bool {
+    i.trait_.is_none()
+        && matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+        && i.items.iter().any(|it| matches!(it, syn::ImplItem::Fn(f) if tags.contains_key(&f.sig.ident.to_string())))
+}

@@ -1,0 +1,5 @@
+//! Rust SDK for the Seclai API.
+
+#![deny(missing_docs)]
+
+pub use seclai_raw::types;

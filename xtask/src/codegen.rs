@@ -1,0 +1,105 @@
+//! `cargo xtask codegen [--check]`: the generated code, as reviewable insta snapshots.
+//!
+//! The snapshots are written by insta (so `cargo insta` tooling understands them) and read back
+//! here for `--check`, which prints a unified diff per part that drifted.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where the snapshots of each generated crate live, relative to the workspace root.
+pub const RAW_SNAPSHOTS: &str = "crates/seclai-raw/snapshots";
+
+/// Every generated part, keyed by snapshot file stem, for the spec text `yaml`.
+pub fn generate_parts(yaml: &str) -> Result<BTreeMap<String, (PathBuf, String)>, String> {
+    let raw = seclai_codegen::generate_raw(yaml).map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    for (name, code) in raw.parts {
+        out.insert(format!("raw__{name}"), (PathBuf::from(RAW_SNAPSHOTS), code));
+    }
+    Ok(out)
+}
+
+/// Writes every part as an insta snapshot under `root` and removes snapshots of parts that no
+/// longer exist. Returns the number of parts written.
+pub fn write(root: &Path, yaml: &str) -> Result<usize, String> {
+    let parts = generate_parts(yaml)?;
+    // insta decides from the environment whether it may write: here it always must.
+    // SAFETY: xtask is single-threaded at this point; nothing reads the environment concurrently.
+    unsafe {
+        std::env::set_var("INSTA_UPDATE", "always");
+        std::env::set_var("INSTA_FORCE_PASS", "0");
+        std::env::set_var("INSTA_OUTPUT", "none");
+    }
+    let dirs: std::collections::BTreeSet<&PathBuf> = parts.values().map(|(d, _)| d).collect();
+    for dir in dirs {
+        let dir = root.join(dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            if path.extension().is_some_and(|e| e == "snap") && !parts.contains_key(&stem) {
+                std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    for (name, (dir, code)) in &parts {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(root.join(dir));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(name.as_str(), code));
+    }
+    Ok(parts.len())
+}
+
+/// The content of an insta snapshot file (everything after its metadata header).
+pub fn snapshot_content(file: &str) -> &str {
+    // Header: "---\n<yaml>\n---\n<content>"
+    let rest = file.strip_prefix("---\n").unwrap_or(file);
+    match rest.find("\n---\n") {
+        Some(i) => &rest[i + 5..],
+        None => rest,
+    }
+}
+
+/// Compares what `yaml` generates with the snapshots under `root`. `Err` holds a readable
+/// report: one unified diff per drifted part, and the parts missing or left over.
+pub fn check(root: &Path, yaml: &str) -> Result<usize, String> {
+    let parts = generate_parts(yaml)?;
+    let mut report = String::new();
+    for (name, (dir, code)) in &parts {
+        let path = root.join(dir).join(format!("{name}.snap"));
+        let Ok(file) = std::fs::read_to_string(&path) else {
+            report.push_str(&format!("missing snapshot {} (run `cargo xtask codegen`)\n", path.display()));
+            continue;
+        };
+        let committed = snapshot_content(&file);
+        if committed.trim_end() != code.trim_end() {
+            let diff = similar::TextDiff::from_lines(committed.trim_end(), code.trim_end());
+            report.push_str(&format!("generated code differs from {}:\n", path.display()));
+            report.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header("committed snapshot", "generated from the spec")
+                    .to_string(),
+            );
+            report.push('\n');
+        }
+    }
+    let dirs: std::collections::BTreeSet<&PathBuf> = parts.values().map(|(d, _)| d).collect();
+    for dir in dirs {
+        for entry in std::fs::read_dir(root.join(dir)).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            if path.extension().is_some_and(|e| e == "snap") && !parts.contains_key(stem) {
+                report.push_str(&format!("snapshot {} has no generated part any more\n", path.display()));
+            }
+        }
+    }
+    if report.is_empty() {
+        Ok(parts.len())
+    } else {
+        Err(format!("{report}\nThe snapshots are out of date: run `cargo xtask codegen` and review the diff."))
+    }
+}

@@ -1,0 +1,63 @@
+//! `cargo xtask <command>`: see `cargo xtask help`.
+
+use std::process::ExitCode;
+
+use xtask::{codegen, fidelity, spec_path, workspace_root};
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  codegen [--check]              regenerate the snapshots of all generated code from openapi/seclai.yaml;
+                                 with --check, fail with a diff when they are out of date
+  fidelity <published.json>      compare openapi/seclai.yaml with a published spec (OpenAPI 3.1 JSON)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["codegen"] => run_codegen(false),
+        ["codegen", "--check"] => run_codegen(true),
+        ["fidelity", path] => run_fidelity(path),
+        ["help" | "--help" | "-h"] | [] => {
+            print!("{HELP}");
+            Ok(())
+        }
+        _ => Err(format!("unknown arguments {args:?}\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_spec() -> Result<String, String> {
+    let path = spec_path();
+    std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn run_codegen(check: bool) -> Result<(), String> {
+    let yaml = read_spec()?;
+    let root = workspace_root();
+    if check {
+        let n = codegen::check(&root, &yaml)?;
+        println!("codegen --check: {n} generated parts match their snapshots");
+    } else {
+        let n = codegen::write(&root, &yaml)?;
+        println!("codegen: wrote {n} snapshots");
+    }
+    Ok(())
+}
+
+fn run_fidelity(published_path: &str) -> Result<(), String> {
+    let published: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(published_path).map_err(|e| format!("{published_path}: {e}"))?)
+            .map_err(|e| format!("{published_path} is not JSON: {e}"))?;
+    let ours = seclai_codegen::load_spec(&read_spec()?).map_err(|e| e.to_string())?;
+    let report = fidelity::compare(&published, &ours);
+    print!("{}", fidelity::render(&report));
+    if report.is_clean() { Ok(()) } else { Err("fidelity: the spec differs from the published one".into()) }
+}
