@@ -6,15 +6,20 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Where the snapshots of each generated crate live, relative to the workspace root.
+/// Where the snapshots of the raw client live, relative to the workspace root.
 pub const RAW_SNAPSHOTS: &str = "crates/seclai-raw/snapshots";
+/// Where the snapshots of the `seclai` operation layer live.
+pub const SDK_SNAPSHOTS: &str = "crates/seclai/snapshots";
 
 /// Every generated part, keyed by snapshot file stem, for the spec text `yaml`.
 pub fn generate_parts(yaml: &str) -> Result<BTreeMap<String, (PathBuf, String)>, String> {
-    let raw = seclai_codegen::generate_raw(yaml).map_err(|e| e.to_string())?;
+    let generated = seclai_codegen::generate(yaml).map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
-    for (name, code) in raw.parts {
+    for (name, code) in generated.raw.parts {
         out.insert(format!("raw__{name}"), (PathBuf::from(RAW_SNAPSHOTS), code));
+    }
+    for (name, code) in generated.sdk.parts {
+        out.insert(name, (PathBuf::from(SDK_SNAPSHOTS), code));
     }
     Ok(out)
 }

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod open_enum;
+pub mod sdk;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -49,10 +50,37 @@ pub struct RawClient {
     pub report: view::ViewReport,
 }
 
+/// Everything generated from the spec.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The raw client (`crates/seclai-raw`).
+    pub raw: RawClient,
+    /// The operation layer of the `seclai` crate.
+    pub sdk: sdk::Sdk,
+}
+
+/// Generates the raw client and the `seclai` operation layer from the spec text.
+pub fn generate(yaml: &str) -> Result<Generated, Error> {
+    let spec = load_spec(yaml)?;
+    let (view_value, report) = view::generator_view(&spec);
+    let raw = raw_from_view(&view_value, report.clone())?;
+    let sdk = sdk::generate(&spec, &view_value, &report, &raw.code)?;
+    Ok(Generated { raw, sdk })
+}
+
 /// Generates the raw client from the spec text: generator view, progenitor, open enums.
 pub fn generate_raw(yaml: &str) -> Result<RawClient, Error> {
     let spec = load_spec(yaml)?;
     let (view_value, report) = view::generator_view(&spec);
+    raw_from_view(&view_value, report)
+}
+
+/// Generates the operation layer of the `seclai` crate from the spec text.
+pub fn generate_sdk(yaml: &str) -> Result<sdk::Sdk, Error> {
+    generate(yaml).map(|g| g.sdk)
+}
+
+fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClient, Error> {
     let openapi: openapiv3::OpenAPI = serde_json::from_value(view_value.clone())
         .map_err(|e| err("the generator view is not a valid OpenAPI 3.0 document", e))?;
 
@@ -96,7 +124,7 @@ pub fn generate_raw(yaml: &str) -> Result<RawClient, Error> {
     type_items.extend(enums);
 
     let code = prettyplease::unparse(&file);
-    let parts = split(&file, &operation_tags(&view_value));
+    let parts = split(&file, &operation_tags(view_value));
     Ok(RawClient { code, parts, report })
 }
 

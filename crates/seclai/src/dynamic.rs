@@ -1,0 +1,103 @@
+//! Calling operations by id with JSON arguments.
+//!
+//! [`invoke`] runs the same typed builder a user would (`client.agents().list().page(2)`),
+//! reading its arguments from a JSON object: path and query parameters by their names in the
+//! spec, the request body under `"body"`, and `"body": {"field": null}` for an explicit null.
+//! The answer comes back as JSON. Tools use it (contract tests, a command-line client) where
+//! the operation is data rather than code.
+//!
+//! ```no_run
+//! # async fn demo(client: seclai::Client) -> seclai::Result<()> {
+//! let page = seclai::dynamic::invoke(&client, "list_agents", &serde_json::json!({"limit": 5})).await?;
+//! println!("{}", page["items"]);
+//! # Ok(()) }
+//! ```
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::{Client, Error, Result};
+
+/// Calls the operation `operation` (an operation id of the spec, e.g. `get_agent`) with the
+/// arguments in `args` and returns the answer as JSON (a list operation answers one page:
+/// `{"items": [...], "total": ..., ...}`).
+pub async fn invoke(client: &Client, operation: &str, args: &Value) -> Result<Value> {
+    if !args.is_object() && !args.is_null() {
+        return Err(Error::invalid("the arguments must be a JSON object"));
+    }
+    match crate::generated::invoke_generated(client, operation, args) {
+        Some(call) => call.await,
+        None if crate::HANDWRITTEN_OPERATIONS.iter().any(|(id, _)| *id == operation) => Err(Error::invalid(format!(
+            "`{operation}` streams or uploads files: call its method on the resource instead"
+        ))),
+        None => Err(Error::invalid(format!("there is no operation `{operation}`"))),
+    }
+}
+
+pub(crate) fn has(args: &Value, name: &str) -> bool {
+    args.get(name).is_some_and(|v| !v.is_null())
+}
+
+fn missing(name: &str) -> Error {
+    Error::invalid(format!("argument `{name}` is missing"))
+}
+
+fn wrong(name: &str, what: &str) -> Error {
+    Error::invalid(format!("argument `{name}` must be {what}"))
+}
+
+pub(crate) fn arg_str(args: &Value, name: &str) -> Result<String> {
+    match args.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        Some(Value::Bool(b)) => Ok(b.to_string()),
+        Some(Value::Null) | None => Err(missing(name)),
+        Some(_) => Err(wrong(name, "a string")),
+    }
+}
+
+pub(crate) fn arg_i64(args: &Value, name: &str) -> Result<i64> {
+    match args.get(name) {
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| wrong(name, "an integer")),
+        Some(Value::String(s)) => s.parse().map_err(|_| wrong(name, "an integer")),
+        Some(Value::Null) | None => Err(missing(name)),
+        Some(_) => Err(wrong(name, "an integer")),
+    }
+}
+
+pub(crate) fn arg_bool(args: &Value, name: &str) -> Result<bool> {
+    match args.get(name) {
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
+        Some(Value::Null) | None => Err(missing(name)),
+        Some(_) => Err(wrong(name, "a boolean")),
+    }
+}
+
+pub(crate) fn arg_datetime(args: &Value, name: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    let s = arg_str(args, name)?;
+    chrono::DateTime::parse_from_rfc3339(&s)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|_| wrong(name, "an RFC 3339 date-time"))
+}
+
+pub(crate) fn arg_date(args: &Value, name: &str) -> Result<chrono::NaiveDate> {
+    let s = arg_str(args, name)?;
+    s.parse().map_err(|_| wrong(name, "a date (YYYY-MM-DD)"))
+}
+
+pub(crate) fn arg_body<T: DeserializeOwned>(args: &Value) -> Result<T> {
+    let body = args.get("body").cloned().unwrap_or(Value::Object(Default::default()));
+    serde_json::from_value(body)
+        .map_err(|e| Error::invalid(format!("argument `body` does not fit the request schema: {e}")))
+}
+
+/// Whether `args.body.<field>` is an explicit `null`.
+pub(crate) fn is_explicit_null(args: &Value, field: &str) -> bool {
+    args.get("body").and_then(|b| b.get(field)).is_some_and(Value::is_null)
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|e| Error::invalid(format!("cannot render the answer as JSON: {e}")))
+}

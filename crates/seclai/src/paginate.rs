@@ -1,0 +1,390 @@
+//! Auto-pagination over every list envelope the API sends.
+//!
+//! Each list operation is described by data (generated from `x-seclai-pagination` in the
+//! spec): how it pages (`page`, `offset` or `limit` only) and where its items are in the
+//! legacy envelope. One decoder reads both envelope generations (the legacy per-endpoint
+//! shapes, bare arrays included, and the canonical `{data, pagination}` of
+//! `Seclai-Version: 2026-07-27`), and one stream walks the pages.
+
+use std::collections::hash_map::DefaultHasher;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::call::Call;
+use crate::client::request_id;
+use crate::error::{DecodeError, Error, RequestContext, Result, snippet};
+
+/// How a list operation pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// `page` (1-based) and `limit`.
+    Page,
+    /// `limit` and `offset`.
+    Offset,
+    /// `limit` only: one page.
+    Limit,
+}
+
+/// What the spec says of a list operation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pagination {
+    pub(crate) style: Style,
+    /// The key of the items in the legacy envelope; `None` when it is a bare array.
+    pub(crate) items: Option<&'static str>,
+    /// The server's page size when the request gives none.
+    pub(crate) default_limit: Option<i64>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// The total number of items, when the server says.
+    pub total: Option<u64>,
+    /// This page's number (page-style lists), when the server says.
+    pub page: Option<u64>,
+    /// The page size the server applied, when it says.
+    pub limit: Option<u64>,
+    /// The number of pages, when the server says.
+    pub pages: Option<u64>,
+    /// Whether another page follows (`pagination.has_next`, or `has_more`), when the server says.
+    pub has_next: Option<bool>,
+    /// Any other field of the envelope (e.g. `auto_block_mode`), kept as JSON.
+    pub extra: Map<String, Value>,
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Self { items: Vec::new(), total: None, page: None, limit: None, pages: None, has_next: None, extra: Map::new() }
+    }
+}
+
+/// The canonical `pagination` object.
+#[derive(Deserialize, Default)]
+struct PaginationInfo {
+    #[serde(default)]
+    page: Option<u64>,
+    #[serde(default)]
+    limit: Option<u64>,
+    #[serde(default)]
+    total: Option<u64>,
+    #[serde(default)]
+    pages: Option<u64>,
+    #[serde(default)]
+    has_next: Option<bool>,
+}
+
+/// Decodes either envelope generation into a [`Page`].
+struct EnvelopeSeed<T> {
+    items_key: Option<&'static str>,
+    _t: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for EnvelopeSeed<T> {
+    type Value = Page<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> std::result::Result<Page<T>, D::Error> {
+        deserializer.deserialize_any(EnvelopeVisitor::<T> { items_key: self.items_key, _t: PhantomData })
+    }
+}
+
+struct EnvelopeVisitor<T> {
+    items_key: Option<&'static str>,
+    _t: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeVisitor<T> {
+    type Value = Page<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list envelope (an object with the items, or an array)")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Page<T>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Page { items, ..Page::default() })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Page<T>, A::Error> {
+        let mut page = Page::default();
+        let mut found = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let key: &str = &key;
+            if key == "data" || Some(key) == self.items_key {
+                if found {
+                    // Both keys present: keep the first list, never mix them.
+                    let extra: Value = map.next_value()?;
+                    page.extra.insert(key.to_string(), extra);
+                    continue;
+                }
+                page.items = map.next_value()?;
+                found = true;
+                continue;
+            }
+            match key {
+                "pagination" => {
+                    let p: Option<PaginationInfo> = map.next_value()?;
+                    let p = p.unwrap_or_default();
+                    page.page = page.page.or(p.page);
+                    page.limit = page.limit.or(p.limit);
+                    page.total = page.total.or(p.total);
+                    page.pages = p.pages;
+                    page.has_next = page.has_next.or(p.has_next);
+                }
+                "total" => page.total = map.next_value::<Option<u64>>()?.or(page.total),
+                "page" => page.page = map.next_value::<Option<u64>>()?.or(page.page),
+                "limit" => page.limit = map.next_value::<Option<u64>>()?.or(page.limit),
+                "has_more" | "has_next" => page.has_next = map.next_value::<Option<bool>>()?.or(page.has_next),
+                _ => {
+                    let v: Value = map.next_value()?;
+                    page.extra.insert(key.to_string(), v);
+                }
+            }
+        }
+        if !found {
+            let key = self.items_key.unwrap_or("data");
+            return Err(serde::de::Error::custom(format!("the list has no `{key}` (or `data`) array")));
+        }
+        Ok(page)
+    }
+}
+
+/// Decodes a list body; on failure, decodes again with path tracking to say where.
+pub(crate) fn decode_page<T: DeserializeOwned>(
+    bytes: &[u8],
+    items_key: Option<&'static str>,
+    context: &RequestContext,
+    status: u16,
+    request_id: Option<String>,
+) -> Result<Page<T>> {
+    let seed = || EnvelopeSeed::<T> { items_key, _t: PhantomData };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match seed().deserialize(&mut de).and_then(|p| de.end().map(|()| p)) {
+        Ok(page) => Ok(page),
+        Err(first) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let mut track = serde_path_to_error::Track::new();
+            let result = seed().deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+            let (path, message) = match result {
+                Err(e) => (track.path().to_string(), e.to_string()),
+                Ok(_) => (".".into(), first.to_string()),
+            };
+            Err(Error::Decode(Box::new(DecodeError {
+                context: context.clone(),
+                status,
+                path,
+                message,
+                snippet: snippet(bytes),
+                request_id,
+            })))
+        }
+    }
+}
+
+/// A fingerprint of a page's items: count, first and last item. Two consecutive pages with
+/// the same fingerprint mean the server ignored the paging parameter.
+fn fingerprint<T: Serialize>(items: &[T]) -> Option<u64> {
+    let first = items.first()?;
+    let mut h = DefaultHasher::new();
+    items.len().hash(&mut h);
+    serde_json::to_vec(first).ok()?.hash(&mut h);
+    serde_json::to_vec(items.last()?).ok()?.hash(&mut h);
+    Some(h.finish())
+}
+
+/// Where the walk is.
+struct Walk {
+    call: Call,
+    pagination: Pagination,
+    /// Next page number or offset; `None` when done.
+    next: Option<u64>,
+    fetched: u64,
+    last_fingerprint: Option<u64>,
+    requested_limit: Option<u64>,
+}
+
+impl Walk {
+    fn new(call: Call) -> Self {
+        let pagination = call.op.pagination.expect("generated list operations carry their pagination");
+        let requested_limit = call
+            .query
+            .iter()
+            .find(|(k, _)| *k == "limit")
+            .and_then(|(_, v)| v.parse().ok())
+            .or(pagination.default_limit.and_then(|l| u64::try_from(l).ok()));
+        let start = match pagination.style {
+            Style::Page => call.query.iter().find(|(k, _)| *k == "page").and_then(|(_, v)| v.parse().ok()).unwrap_or(1),
+            Style::Offset => {
+                call.query.iter().find(|(k, _)| *k == "offset").and_then(|(_, v)| v.parse().ok()).unwrap_or(0)
+            }
+            Style::Limit => 0,
+        };
+        Self { call, pagination, next: Some(start), fetched: 0, last_fingerprint: None, requested_limit }
+    }
+
+    async fn fetch<T: DeserializeOwned + Serialize>(&mut self) -> Result<Option<Page<T>>> {
+        let Some(position) = self.next else { return Ok(None) };
+        let mut call = self.call.clone();
+        match self.pagination.style {
+            Style::Page => call.query_display("page", position),
+            Style::Offset => call.query_display("offset", position),
+            Style::Limit => {}
+        }
+        let page: Page<T> = fetch_page(call, self.pagination.items).await?;
+        let n = page.items.len() as u64;
+        self.fetched += n;
+
+        let fp = fingerprint(&page.items);
+        if fp.is_some() && fp == self.last_fingerprint {
+            return Err(self.protocol(format!(
+                "the server returned the same items again at {} {position}; stopping instead of looping",
+                if self.pagination.style == Style::Page { "page" } else { "offset" }
+            )));
+        }
+        self.last_fingerprint = fp;
+        if self.pagination.style == Style::Page && page.page.is_some_and(|p| p != position) {
+            return Err(self.protocol(format!(
+                "asked for page {position} but the server answered page {}; stopping instead of looping",
+                page.page.unwrap_or_default()
+            )));
+        }
+        let limit = page.limit.or(self.requested_limit);
+        let more = match (self.pagination.style, page.has_next) {
+            (Style::Limit, _) => false,
+            (_, Some(has_next)) => has_next && n > 0,
+            _ if n == 0 => false,
+            _ if page.total.is_some_and(|t| self.fetched >= t) => false,
+            _ => limit.is_none_or(|l| n >= l),
+        };
+        self.next = more.then(|| match self.pagination.style {
+            Style::Page => position + 1,
+            _ => position + n,
+        });
+        Ok(Some(page))
+    }
+
+    fn protocol(&self, message: String) -> Error {
+        Error::Protocol { operation: self.call.op.id, message }
+    }
+}
+
+/// Sends one list request and decodes its page.
+pub(crate) async fn fetch_page<T: DeserializeOwned>(call: Call, items_key: Option<&'static str>) -> Result<Page<T>> {
+    call.check()?;
+    let request = call.request();
+    let context =
+        RequestContext { operation: request.operation, method: request.method.clone(), path: call.path.clone() };
+    let response = call.client.execute(request).await?;
+    let status = response.status().as_u16();
+    let id = request_id(response.headers());
+    let timeout = call.options.timeout;
+    let bytes = response.bytes().await.map_err(|e| crate::client::transport_error(e, context.clone(), timeout))?;
+    decode_page(&bytes, items_key, &context, status, id)
+}
+
+/// A stream of the pages of a list, starting at the builder's page (or offset).
+pub(crate) fn pages<T>(call: Call) -> BoxStream<'static, Result<Page<T>>>
+where
+    T: DeserializeOwned + Serialize + Send + 'static,
+{
+    stream::try_unfold(Walk::new(call), |mut walk| async move { Ok(walk.fetch::<T>().await?.map(|page| (page, walk))) })
+        .boxed()
+}
+
+/// A stream of the items of a list, page after page.
+pub(crate) fn items<T>(call: Call) -> BoxStream<'static, Result<T>>
+where
+    T: DeserializeOwned + Serialize + Send + 'static,
+{
+    pages::<T>(call).map_ok(|p| stream::iter(p.items.into_iter().map(Ok))).try_flatten().boxed()
+}
+
+/// Collects the items of a list, stopping after `max` items when given.
+pub(crate) async fn collect<T>(call: Call, max: Option<usize>) -> Result<Vec<T>>
+where
+    T: DeserializeOwned + Serialize + Send + 'static,
+{
+    let mut out = Vec::new();
+    let mut s = pages::<T>(call);
+    while let Some(page) = s.try_next().await? {
+        out.extend(page.items);
+        if let Some(max) = max.filter(|m| out.len() >= *m) {
+            out.truncate(max);
+            break;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> RequestContext {
+        RequestContext { operation: "list_things", method: reqwest::Method::GET, path: "/things".into() }
+    }
+
+    fn decode(body: &str, key: Option<&'static str>) -> Result<Page<Value>> {
+        decode_page(body.as_bytes(), key, &ctx(), 200, None)
+    }
+
+    #[test]
+    fn every_envelope_generation_decodes() {
+        let canonical = decode(
+            r#"{"data":[1,2],"pagination":{"page":1,"limit":2,"total":5,"pages":3,"has_next":true,"has_prev":false}}"#,
+            Some("knowledge_bases"),
+        )
+        .unwrap();
+        assert_eq!(
+            (canonical.items.len(), canonical.total, canonical.has_next, canonical.pages),
+            (2, Some(5), Some(true), Some(3))
+        );
+        let legacy =
+            decode(r#"{"knowledge_bases":[1],"page":2,"limit":20,"total":21}"#, Some("knowledge_bases")).unwrap();
+        assert_eq!((legacy.items.len(), legacy.page, legacy.limit, legacy.total), (1, Some(2), Some(20), Some(21)));
+        let flat = decode(r#"{"data":[1],"total":1,"page":1,"limit":20}"#, Some("data")).unwrap();
+        assert_eq!(flat.total, Some(1));
+        let bare = decode("[1,2,3]", None).unwrap();
+        assert_eq!(bare.items.len(), 3);
+        let offset = decode(r#"{"items":[1],"total":9,"auto_block_mode":"strict"}"#, Some("items")).unwrap();
+        assert_eq!(offset.extra.get("auto_block_mode"), Some(&Value::from("strict")));
+        let intro = decode(r#"{"data":[1],"has_more":false,"total":1}"#, Some("data")).unwrap();
+        assert_eq!(intro.has_next, Some(false));
+    }
+
+    #[test]
+    fn a_list_without_items_is_an_error_not_an_empty_page() {
+        let e = decode(r#"{"total":3}"#, Some("configs")).unwrap_err().to_string();
+        assert!(e.contains("no `configs`"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_item_reports_its_path() {
+        #[derive(Debug, Deserialize, Serialize)]
+        struct Agent {
+            #[allow(dead_code)]
+            id: String,
+        }
+        let e =
+            decode_page::<Agent>(br#"{"data":[{"id":"a"},{"id":7}]}"#, Some("data"), &ctx(), 200, Some("req-1".into()))
+                .unwrap_err();
+        match e {
+            Error::Decode(d) => {
+                assert_eq!(d.path, "data[1].id");
+                assert_eq!(d.request_id.as_deref(), Some("req-1"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
