@@ -43,6 +43,7 @@ pub(crate) struct Inner {
     /// User agent, account, version and default headers: computed once.
     pub(crate) headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) stream_idle_timeout: Duration,
     pub(crate) retry: RetryPolicy,
 }
 
@@ -79,6 +80,14 @@ impl Client {
         Self { inner: Arc::new(inner) }
     }
 
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    pub(crate) fn stream_idle_timeout(&self) -> Duration {
+        self.inner.stream_idle_timeout
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
@@ -106,23 +115,42 @@ impl RequestOptions {
     }
 }
 
+/// A request body and the headers that describe it (content type, length).
+pub(crate) type BuiltBody = (reqwest::Body, BodyHeaders);
+
+/// The headers describing a body.
+pub(crate) type BodyHeaders = Vec<(HeaderName, HeaderValue)>;
+
 /// The body of a request, as something that can be sent more than once when it is retried.
 #[derive(Clone)]
 pub(crate) enum Body {
     Empty,
     Json(Bytes),
+    /// A body rebuilt for every attempt (an upload re-opens its file).
+    Rebuild(Arc<dyn Fn() -> Result<BuiltBody> + Send + Sync>),
+    /// A body that can be sent once only: never retried.
+    Once(Arc<std::sync::Mutex<Option<BuiltBody>>>),
 }
 
 impl Body {
     fn replayable(&self) -> bool {
-        true
+        !matches!(self, Body::Once(_))
     }
 
-    fn take(&self) -> Result<(Option<reqwest::Body>, Option<HeaderValue>)> {
+    fn take(&self) -> Result<(Option<reqwest::Body>, BodyHeaders)> {
         static JSON: HeaderValue = HeaderValue::from_static("application/json");
         Ok(match self {
-            Body::Empty => (None, None),
-            Body::Json(b) => (Some(reqwest::Body::from(b.clone())), Some(JSON.clone())),
+            Body::Empty => (None, Vec::new()),
+            Body::Json(b) => (Some(reqwest::Body::from(b.clone())), vec![(CONTENT_TYPE, JSON.clone())]),
+            Body::Rebuild(build) => {
+                let (b, headers) = build()?;
+                (Some(b), headers)
+            }
+            Body::Once(cell) => {
+                let taken = cell.lock().map_err(|_| Error::invalid("a request body lock was poisoned"))?.take();
+                let (b, headers) = taken.ok_or_else(|| Error::invalid("a one-shot request body was already sent"))?;
+                (Some(b), headers)
+            }
         })
     }
 }
@@ -208,9 +236,9 @@ impl Client {
             if let Some(accept) = req.accept {
                 headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static(accept));
             }
-            let (body, content_type) = req.body.take()?;
-            if let Some(ct) = content_type {
-                request.headers_mut().insert(CONTENT_TYPE, ct);
+            let (body, body_headers) = req.body.take()?;
+            for (name, value) in body_headers {
+                request.headers_mut().insert(name, value);
             }
             *request.body_mut() = body;
             *request.timeout_mut() = timeout;

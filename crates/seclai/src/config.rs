@@ -19,6 +19,8 @@ pub const DEFAULT_API_KEY_HEADER: &str = "X-API-Key";
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default timeout of a whole request (streams and downloads use an idle timeout instead).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default idle timeout of streams and downloads: the longest wait for the next byte.
+pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The version the API uses when a request names none (`x-seclai-versions.default`).
 pub use crate::generated::DEFAULT_API_VERSION;
@@ -68,6 +70,7 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     connect_timeout: Duration,
     timeout: Option<Duration>,
+    stream_idle_timeout: Duration,
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
 }
@@ -107,6 +110,7 @@ impl Default for ClientBuilder {
             user_agent_suffix: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: Some(DEFAULT_TIMEOUT),
+            stream_idle_timeout: DEFAULT_STREAM_IDLE_TIMEOUT,
             retry: RetryPolicy::default(),
             http: None,
         }
@@ -241,6 +245,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The idle timeout of event streams and downloads (default 60 s): they have no total
+    /// timeout, but fail when no byte (not even a keep-alive) arrives for this long.
+    pub fn stream_idle_timeout(mut self, idle: Duration) -> Self {
+        self.stream_idle_timeout = idle;
+        self
+    }
+
     /// Retries after the first attempt (default 2).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.retry.max_retries = n;
@@ -295,7 +306,15 @@ impl ClientBuilder {
                     .map_err(|_| Error::config("the account id is not a valid header value"))?,
             );
         }
-        Ok(Client::from_inner(Inner { http, base_url, credential, headers, timeout: self.timeout, retry: self.retry }))
+        Ok(Client::from_inner(Inner {
+            http,
+            base_url,
+            credential,
+            headers,
+            timeout: self.timeout,
+            stream_idle_timeout: self.stream_idle_timeout,
+            retry: self.retry,
+        }))
     }
 
     /// The credential chain: explicit key, bearer, provider, env key, SSO profile.

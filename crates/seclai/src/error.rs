@@ -65,6 +65,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A job (an upload, an export) ended without succeeding.
+    #[error("{what} failed: {message}")]
+    OperationFailed {
+        /// What failed.
+        what: String,
+        /// The server's message, or the final status.
+        message: String,
+    },
     /// A long-running wait passed its deadline; the last state seen is kept.
     #[error("gave up waiting after {waited:?}: {what} (last state: {last_state})")]
     WaitTimeout {

@@ -37,11 +37,19 @@ pub mod auth;
 mod call;
 mod client;
 mod config;
+pub mod download;
 pub mod dynamic;
 mod error;
+mod idle;
+pub mod jobs;
 mod paginate;
 mod request;
 mod retry;
+pub mod runs;
+pub mod sse;
+pub mod upload;
+pub mod wait;
+pub mod webhooks;
 
 #[allow(clippy::all, clippy::pedantic)]
 mod generated {
@@ -60,6 +68,7 @@ pub use generated::{GENERATED_OPERATIONS, HANDWRITTEN_OPERATIONS, ops, resources
 pub use paginate::Page;
 pub use request::RawRequest;
 pub use retry::RetryPolicy;
+pub use wait::WaitOptions;
 
 /// The request and response types of the API, generated from the spec (re-exported from
 /// `seclai-raw`). Every enum is open: values added by the server later decode to `Unknown`.

@@ -1,0 +1,251 @@
+//! A server-sent events decoder, per the WHATWG `text/event-stream` rules.
+//!
+//! Written here rather than taken from a crate: the SSE crates for reqwest target reqwest
+//! 0.11/0.12, and the generic ones copy every line into a `String`. This decoder is
+//! incremental (events may be split across any chunk boundary, `\r\n` included), keeps one
+//! reusable buffer per field, does not allocate per line, and hands the `data` of each event
+//! out as bytes so that the caller can parse JSON straight from it.
+
+use bytes::{Buf, Bytes, BytesMut};
+
+/// One event of the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseEvent {
+    /// The `event` field, or `message` when the event has none.
+    pub event: String,
+    /// The `data` lines, joined with `\n`.
+    pub data: Bytes,
+    /// The last `id` seen so far (it persists across events, as the specification says).
+    pub id: Option<String>,
+    /// The `retry` field of this event, in milliseconds.
+    pub retry: Option<u64>,
+}
+
+/// Incremental decoder: feed chunks, take events.
+#[derive(Debug, Default)]
+pub struct SseDecoder {
+    buf: BytesMut,
+    /// Bytes of `buf` already scanned for a line end (so a long line is scanned once).
+    scanned: usize,
+    /// The previous chunk ended with `\r`: a `\n` at the start of the next one belongs to it.
+    pending_cr: bool,
+    /// Whether the start of the stream (and a possible byte order mark) was handled.
+    started: bool,
+    event: String,
+    data: BytesMut,
+    has_data: bool,
+    last_id: Option<String>,
+    retry: Option<u64>,
+    /// Some field of an event was seen since the last dispatch.
+    in_event: bool,
+}
+
+impl SseDecoder {
+    /// A new decoder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a chunk of the stream.
+    pub fn push(&mut self, chunk: &[u8]) {
+        let mut chunk = chunk;
+        if self.pending_cr && !chunk.is_empty() {
+            if chunk[0] == b'\n' {
+                chunk = &chunk[1..];
+            }
+            self.pending_cr = false;
+        }
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// The next complete event, if the buffered bytes hold one.
+    pub fn next_event(&mut self) -> Option<SseEvent> {
+        if !self.started {
+            if self.buf.len() < 3 && b"\xEF\xBB\xBF".starts_with(&self.buf) {
+                return None;
+            }
+            if self.buf.starts_with(b"\xEF\xBB\xBF") {
+                self.buf.advance(3);
+            }
+            self.started = true;
+        }
+        loop {
+            let rest = &self.buf[self.scanned..];
+            let Some(pos) = memchr2(b'\n', b'\r', rest) else {
+                self.scanned = self.buf.len();
+                return None;
+            };
+            let end = self.scanned + pos;
+            let terminator = self.buf[end];
+            let mut consumed = end + 1;
+            if terminator == b'\r' {
+                match self.buf.get(end + 1) {
+                    Some(b'\n') => consumed += 1,
+                    Some(_) => {}
+                    // `\r` at the end of what we have: a `\n` may follow in the next chunk.
+                    None => self.pending_cr = true,
+                }
+            }
+            let line = self.buf.split_to(consumed);
+            self.scanned = 0;
+            if let Some(event) = self.line(&line[..end]) {
+                return Some(event);
+            }
+        }
+    }
+
+    /// Processes one line (without its terminator); returns an event on a blank line.
+    fn line(&mut self, line: &[u8]) -> Option<SseEvent> {
+        if line.is_empty() {
+            return self.dispatch();
+        }
+        if line[0] == b':' {
+            return None; // a comment: keep-alive
+        }
+        let (name, value) = match line.iter().position(|&b| b == b':') {
+            Some(i) => {
+                let v = &line[i + 1..];
+                (&line[..i], v.strip_prefix(b" ").unwrap_or(v))
+            }
+            None => (line, &b""[..]),
+        };
+        match name {
+            b"data" => {
+                if self.has_data {
+                    self.data.extend_from_slice(b"\n");
+                }
+                self.data.extend_from_slice(value);
+                self.has_data = true;
+                self.in_event = true;
+            }
+            b"event" => {
+                self.event.clear();
+                self.event.push_str(&String::from_utf8_lossy(value));
+                self.in_event = true;
+            }
+            b"id" if !value.contains(&0) => {
+                self.last_id = Some(String::from_utf8_lossy(value).into_owned());
+                self.in_event = true;
+            }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                self.retry = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok());
+                self.in_event = true;
+            }
+            _ => {} // unknown fields are ignored
+        }
+        None
+    }
+
+    fn dispatch(&mut self) -> Option<SseEvent> {
+        self.in_event = false;
+        let retry = self.retry.take();
+        if !self.has_data {
+            // No data: nothing is dispatched, and the event name is reset.
+            self.event.clear();
+            return None;
+        }
+        self.has_data = false;
+        let event = if self.event.is_empty() { "message".to_string() } else { std::mem::take(&mut self.event) };
+        Some(SseEvent { event, data: self.data.split().freeze(), id: self.last_id.clone(), retry })
+    }
+
+    /// Whether the stream stopped inside an event (fields seen, no blank line yet) or inside a
+    /// line. Such an event is never dispatched; callers treat it as a cut stream.
+    pub fn has_partial_event(&self) -> bool {
+        self.in_event || !self.buf.is_empty()
+    }
+}
+
+/// The position of the first `a` or `b` in `haystack`.
+#[inline]
+fn memchr2(a: u8, b: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&x| x == a || x == b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(chunks: &[&[u8]]) -> Vec<SseEvent> {
+        let mut d = SseDecoder::new();
+        let mut out = Vec::new();
+        for c in chunks {
+            d.push(c);
+            while let Some(e) = d.next_event() {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    fn ev(event: &str, data: &str) -> (String, String) {
+        (event.to_string(), data.to_string())
+    }
+
+    fn pairs(events: &[SseEvent]) -> Vec<(String, String)> {
+        events.iter().map(|e| (e.event.clone(), String::from_utf8(e.data.to_vec()).unwrap())).collect()
+    }
+
+    #[test]
+    fn events_comments_and_default_names() {
+        let got = all(&[b": keepalive\n\nevent: init\ndata: {\"a\":1}\n\ndata: plain\n\n"]);
+        assert_eq!(pairs(&got), vec![ev("init", "{\"a\":1}"), ev("message", "plain")]);
+    }
+
+    #[test]
+    fn every_line_ending_and_multi_line_data() {
+        let text = b"event: a\r\ndata: one\r\ndata: two\r\n\r\nevent: b\rdata: x\r\rdata:no-space\n\n";
+        let got = all(&[text]);
+        assert_eq!(pairs(&got), vec![ev("a", "one\ntwo"), ev("b", "x"), ev("message", "no-space")]);
+    }
+
+    #[test]
+    fn a_crlf_split_across_chunks_is_one_line_end() {
+        let got = all(&[b"data: a\r", b"\n\r", b"\ndata: b\n\n"]);
+        assert_eq!(pairs(&got), vec![ev("message", "a"), ev("message", "b")]);
+    }
+
+    #[test]
+    fn id_persists_and_retry_is_per_event() {
+        let got = all(&[b"id: 7\nretry: 1500\ndata: a\n\ndata: b\n\nid\ndata: c\n\nretry: x\ndata: d\n\n"]);
+        assert_eq!(got[0].id.as_deref(), Some("7"));
+        assert_eq!(got[0].retry, Some(1500));
+        assert_eq!(got[1].id.as_deref(), Some("7"));
+        assert_eq!(got[1].retry, None);
+        assert_eq!(got[2].id.as_deref(), Some(""), "an empty id resets it");
+        assert_eq!(got[3].retry, None, "a non-numeric retry is ignored");
+    }
+
+    #[test]
+    fn events_without_data_are_not_dispatched_and_bom_is_skipped() {
+        let got = all(&[b"\xEF\xBB", b"\xBFevent: nothing\n\nfield-without-colon\nunknown: x\ndata\n\n"]);
+        assert_eq!(pairs(&got), vec![ev("message", "")]);
+    }
+
+    #[test]
+    fn a_cut_stream_reports_its_partial_event() {
+        let mut d = SseDecoder::new();
+        d.push(b"event: done\ndata: {\"run_id\":");
+        assert_eq!(d.next_event(), None);
+        assert!(d.has_partial_event());
+        let mut d = SseDecoder::new();
+        d.push(b"data: x\n\n: keepalive\n");
+        assert!(d.next_event().is_some());
+        assert_eq!(d.next_event(), None);
+        assert!(!d.has_partial_event());
+    }
+
+    #[test]
+    fn every_split_of_a_stream_yields_the_same_events() {
+        let text: &[u8] = b": keepalive\r\n\r\nevent: init\r\ndata: {\"run_id\":\"r1\"}\r\n\r\nevent: stream_token\ndata: {\"token\":\"He\"}\n\n\
+            event: stream_token\rdata: {\"token\":\"llo\"}\r\rid: 3\nevent: done\ndata: {\"run_id\":\"r1\",\ndata: \"status\":\"completed\"}\n\n";
+        let whole = all(&[text]);
+        assert_eq!(whole.len(), 4);
+        for i in 0..=text.len() {
+            for j in i..=text.len() {
+                let got = all(&[&text[..i], &text[i..j], &text[j..]]);
+                assert_eq!(got, whole, "split at {i} and {j}");
+            }
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! Multipart uploads: a file to a source, a replacement file for a content version, and an
+//! input file for an agent run.
+//!
+//! A file on disk is streamed, never read whole into memory; every attempt re-opens it, so a
+//! retried upload sends the whole file again. Bytes are re-used; a one-shot reader is sent once
+//! and never retried. Size, emptiness and metadata are checked before anything is sent.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use serde_json::Value;
+use tokio::io::AsyncRead;
+
+use crate::call::{Call, Operation};
+use crate::client::{Body, Request};
+use crate::error::{Error, Result};
+use crate::resources::{Agents, Contents, Sources};
+use crate::types::{ContentFileUploadResponse, SourceFileUploadResponse, UploadAgentInputApiResponse};
+use crate::wait::{WaitOptions, poll_until};
+
+/// The most a source or content upload may carry: 209,715,200 bytes.
+pub const MAX_UPLOAD_BYTES: u64 = 209_715_200;
+/// The most an agent input file may carry: 200 MB (209,715,200 bytes).
+pub const MAX_AGENT_INPUT_BYTES: u64 = 200 * 1024 * 1024;
+
+/// Called with (bytes sent, total bytes) as the file goes out.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+type OneShot = Arc<Mutex<Option<Box<dyn AsyncRead + Send + Unpin>>>>;
+
+#[derive(Clone)]
+enum Source {
+    Path(PathBuf),
+    Bytes(Bytes),
+    Reader(OneShot, u64),
+}
+
+/// A file to upload, with its name and media type.
+#[derive(Clone)]
+pub struct UploadFile {
+    source: Source,
+    file_name: Option<String>,
+    mime_type: Option<String>,
+}
+
+impl fmt::Debug for UploadFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = match &self.source {
+            Source::Path(p) => format!("path {}", p.display()),
+            Source::Bytes(b) => format!("{} bytes", b.len()),
+            Source::Reader(_, n) => format!("reader of {n} bytes"),
+        };
+        f.debug_struct("UploadFile")
+            .field("source", &source)
+            .field("file_name", &self.file_name)
+            .field("mime_type", &self.mime_type)
+            .finish()
+    }
+}
+
+impl UploadFile {
+    /// A file on disk, streamed (and re-opened on a retry). The name defaults to the file's.
+    pub fn path(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        Self { source: Source::Path(path), file_name, mime_type: None }
+    }
+
+    /// Bytes in memory, with the file name the server should see.
+    pub fn bytes(bytes: impl Into<Bytes>, file_name: impl Into<String>) -> Self {
+        Self { source: Source::Bytes(bytes.into()), file_name: Some(file_name.into()), mime_type: None }
+    }
+
+    /// A reader of exactly `length` bytes. It can be read once, so the upload is not retried.
+    pub fn reader(reader: impl AsyncRead + Send + Unpin + 'static, length: u64, file_name: impl Into<String>) -> Self {
+        Self {
+            source: Source::Reader(Arc::new(Mutex::new(Some(Box::new(reader)))), length),
+            file_name: Some(file_name.into()),
+            mime_type: None,
+        }
+    }
+
+    /// The file name sent to the server.
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// The media type (default: from the file name's extension, else `application/octet-stream`,
+    /// which lets the server infer it).
+    pub fn mime_type(mut self, mime: impl Into<String>) -> Self {
+        self.mime_type = Some(mime.into());
+        self
+    }
+
+    fn resolved_name(&self) -> String {
+        self.file_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "upload.bin".into())
+    }
+
+    fn resolved_mime(&self) -> String {
+        self.mime_type
+            .clone()
+            .unwrap_or_else(|| mime_guess::from_path(self.resolved_name()).first_or_octet_stream().to_string())
+    }
+
+    fn length(&self) -> Result<u64> {
+        match &self.source {
+            Source::Path(p) => std::fs::metadata(p)
+                .map(|m| m.len())
+                .map_err(|e| Error::Io { context: format!("reading {}", p.display()), source: e }),
+            Source::Bytes(b) => Ok(b.len() as u64),
+            Source::Reader(_, n) => Ok(*n),
+        }
+    }
+}
+
+/// Everything needed to build the multipart body, again for each attempt.
+struct FormSpec {
+    file: UploadFile,
+    length: u64,
+    fields: Vec<(&'static str, String)>,
+    progress: Option<Progress>,
+    http: reqwest::Client,
+}
+
+impl FormSpec {
+    /// The byte stream of the file part, counting progress.
+    fn file_stream(&self) -> Result<reqwest::Body> {
+        let total = self.length;
+        let sent = Arc::new(AtomicU64::new(0));
+        let progress = self.progress.clone();
+        let count = move |chunk: &Bytes| {
+            let now = sent.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+            if let Some(p) = &progress {
+                p(now, total);
+            }
+        };
+        Ok(match &self.file.source {
+            Source::Bytes(b) => {
+                let b = b.clone();
+                count(&b);
+                reqwest::Body::from(b)
+            }
+            Source::Path(p) => {
+                let file = std::fs::File::open(p)
+                    .map_err(|e| Error::Io { context: format!("opening {}", p.display()), source: e })?;
+                let reader = tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), 64 * 1024);
+                reqwest::Body::wrap_stream(reader.inspect(move |r| {
+                    if let Ok(chunk) = r {
+                        count(chunk);
+                    }
+                }))
+            }
+            Source::Reader(cell, _) => {
+                let reader = cell
+                    .lock()
+                    .map_err(|_| Error::invalid("the upload reader lock was poisoned"))?
+                    .take()
+                    .ok_or_else(|| Error::invalid("a reader can be uploaded once only"))?;
+                let reader = tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024);
+                reqwest::Body::wrap_stream(reader.inspect(move |r| {
+                    if let Ok(chunk) = r {
+                        count(chunk);
+                    }
+                }))
+            }
+        })
+    }
+
+    /// The multipart body with its `Content-Type` (boundary) and `Content-Length`.
+    fn build(&self) -> Result<(reqwest::Body, Vec<(reqwest::header::HeaderName, HeaderValue)>)> {
+        let part = reqwest::multipart::Part::stream_with_length(self.file_stream()?, self.length)
+            .file_name(self.file.resolved_name())
+            .mime_str(&self.file.resolved_mime())
+            .map_err(|e| Error::invalid(format!("invalid media type: {e}")))?;
+        let mut form = reqwest::multipart::Form::new().part("file", part);
+        for (name, value) in &self.fields {
+            form = form.text(*name, value.clone());
+        }
+        // reqwest computes the length of a form whose parts all have one; borrow its encoder.
+        let mut built = self
+            .http
+            .post("http://multipart.invalid/")
+            .multipart(form)
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot build the upload: {e}")))?;
+        let body = built.body_mut().take().ok_or_else(|| Error::invalid("the upload has no body"))?;
+        let headers = [CONTENT_TYPE, CONTENT_LENGTH]
+            .into_iter()
+            .filter_map(|h| built.headers().get(&h).cloned().map(|v| (h, v)))
+            .collect();
+        Ok((body, headers))
+    }
+}
+
+/// Builder of a multipart upload.
+#[derive(Clone)]
+#[must_use = "call `.send()` to upload"]
+pub struct Upload<T> {
+    call: Call,
+    file: UploadFile,
+    title: Option<String>,
+    metadata: Option<Value>,
+    progress: Option<Progress>,
+    max_bytes: u64,
+    _answer: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Upload<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upload")
+            .field("operation", &self.call.op.id)
+            .field("file", &self.file)
+            .field("title", &self.title)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> Upload<T> {
+    fn new(call: Call, file: UploadFile, max_bytes: u64) -> Self {
+        Self { call, file, title: None, metadata: None, progress: None, max_bytes, _answer: std::marker::PhantomData }
+    }
+
+    /// A title for the content (source and content uploads).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Metadata: a JSON object, sent as a JSON string field (source and content uploads).
+    pub fn metadata(mut self, metadata: Value) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Called with (bytes sent, total) as the file goes out.
+    pub fn on_progress(mut self, progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Overrides the client's timeout for this upload.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.call.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Overrides the client's retry budget for this upload.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.call.options.max_retries = Some(retries);
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        if let Err(e) = self.call.options.header(name, value) {
+            self.call.invalid.get_or_insert(e);
+        }
+        self
+    }
+
+    /// Checks the file and the fields, then uploads.
+    pub async fn send(self) -> Result<T> {
+        self.call.check()?;
+        let length = self.file.length()?;
+        let name = self.file.resolved_name();
+        if length == 0 {
+            return Err(Error::invalid(format!("{}: `{name}` is empty", self.call.op.id)));
+        }
+        if length > self.max_bytes {
+            return Err(Error::invalid(format!(
+                "{}: `{name}` has {length} bytes, more than the {} the API accepts",
+                self.call.op.id, self.max_bytes
+            )));
+        }
+        let mut fields = Vec::new();
+        if let Some(t) = &self.title {
+            fields.push(("title", t.clone()));
+        }
+        if let Some(m) = &self.metadata {
+            if !m.is_object() {
+                return Err(Error::invalid(format!("{}: metadata must be a JSON object, got {m}", self.call.op.id)));
+            }
+            fields.push(("metadata", m.to_string()));
+        }
+        let spec = Arc::new(FormSpec {
+            file: self.file.clone(),
+            length,
+            fields,
+            progress: self.progress.clone(),
+            http: self.call.client.http().clone(),
+        });
+        let body = match &self.file.source {
+            Source::Reader(..) => Body::Once(Arc::new(Mutex::new(Some(spec.build()?)))),
+            _ => Body::Rebuild(Arc::new(move || spec.build())),
+        };
+        let request = Request {
+            operation: self.call.op.id,
+            method: reqwest::Method::POST,
+            path: &self.call.path,
+            query: &[],
+            body,
+            options: &self.call.options,
+            total_timeout: true,
+            accept: None,
+        };
+        let context = crate::error::RequestContext {
+            operation: self.call.op.id,
+            method: reqwest::Method::POST,
+            path: self.call.path.clone(),
+        };
+        let response = self.call.client.execute(request).await?;
+        let status = response.status();
+        let id = crate::client::request_id(response.headers());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| crate::client::transport_error(e, context.clone(), self.call.options.timeout))?;
+        crate::client::decode_json(&bytes, context, status, id)
+    }
+}
+
+static UPLOAD_TO_SOURCE: Operation =
+    Operation { id: "upload_file_to_source", method: reqwest::Method::POST, pagination: None };
+static UPLOAD_TO_CONTENT: Operation =
+    Operation { id: "upload_file_to_content", method: reqwest::Method::POST, pagination: None };
+static UPLOAD_AGENT_INPUT: Operation =
+    Operation { id: "upload_agent_input", method: reqwest::Method::POST, pagination: None };
+
+impl Sources {
+    /// Uploads a file to a source (`POST /sources/{source_connection_id}/upload`), at most
+    /// 209,715,200 bytes. The answer's `status` is `uploaded` or `duplicate`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: seclai::Client) -> seclai::Result<()> {
+    /// use seclai::upload::UploadFile;
+    ///
+    /// let done = client
+    ///     .sources()
+    ///     .upload("source-id", UploadFile::path("handbook.pdf"))
+    ///     .title("Employee handbook")
+    ///     .metadata(serde_json::json!({"department": "hr"}))
+    ///     .on_progress(|sent, total| eprintln!("{sent}/{total}"))
+    ///     .send()
+    ///     .await?;
+    /// println!("{}", done.status);
+    /// # Ok(()) }
+    /// ```
+    pub fn upload(
+        &self,
+        source_connection_id: impl Into<String>,
+        file: UploadFile,
+    ) -> Upload<SourceFileUploadResponse> {
+        let mut call = Call::new(self.client.clone(), &UPLOAD_TO_SOURCE);
+        let s = call.segment("source_connection_id", &source_connection_id.into(), false);
+        call.path = format!("/sources/{s}/upload");
+        Upload::new(call, file, MAX_UPLOAD_BYTES)
+    }
+}
+
+impl Contents {
+    /// Replaces a content version with a file (`POST /contents/{source_connection_content_version}/upload`).
+    pub fn upload(
+        &self,
+        source_connection_content_version: impl Into<String>,
+        file: UploadFile,
+    ) -> Upload<ContentFileUploadResponse> {
+        let mut call = Call::new(self.client.clone(), &UPLOAD_TO_CONTENT);
+        let s = call.segment("source_connection_content_version", &source_connection_content_version.into(), false);
+        call.path = format!("/contents/{s}/upload");
+        Upload::new(call, file, MAX_UPLOAD_BYTES)
+    }
+}
+
+impl Agents {
+    /// Uploads an input file for a run (`POST /agents/{agent_id}/upload-input`, at most 200 MB).
+    /// The answer (202) is still `processing`: wait with [`Agents::wait_input_upload`], or use
+    /// [`Agents::upload_input_and_wait`].
+    pub fn upload_input(&self, agent_id: impl Into<String>, file: UploadFile) -> Upload<UploadAgentInputApiResponse> {
+        let mut call = Call::new(self.client.clone(), &UPLOAD_AGENT_INPUT);
+        let s = call.segment("agent_id", &agent_id.into(), false);
+        call.path = format!("/agents/{s}/upload-input");
+        Upload::new(call, file, MAX_AGENT_INPUT_BYTES)
+    }
+
+    /// Polls an input upload until it is `ready` or `failed`, and returns it.
+    pub async fn wait_input_upload(
+        &self,
+        agent_id: &str,
+        upload_id: &str,
+        options: &WaitOptions,
+    ) -> Result<UploadAgentInputApiResponse> {
+        poll_until(
+            options,
+            &format!("input upload {upload_id}"),
+            || self.get_input_upload(agent_id, upload_id).send(),
+            |u: &UploadAgentInputApiResponse| matches!(u.status.as_str(), "ready" | "failed"),
+        )
+        .await
+    }
+
+    /// Uploads an input file, waits until it is ready, and returns its id (to pass as
+    /// `input_upload_id` to a run). A failed upload is an error carrying the server's message.
+    pub async fn upload_input_and_wait(
+        &self,
+        agent_id: &str,
+        file: UploadFile,
+        options: &WaitOptions,
+    ) -> Result<String> {
+        let uploaded = self.upload_input(agent_id, file).send().await?;
+        let done = if uploaded.status == "processing" {
+            self.wait_input_upload(agent_id, &uploaded.id, options).await?
+        } else {
+            uploaded
+        };
+        match done.status.as_str() {
+            "ready" => Ok(done.id),
+            _ => Err(Error::OperationFailed {
+                what: format!("input upload {} ({})", done.id, done.filename),
+                message: done.error.clone().unwrap_or_else(|| format!("status `{}`", done.status)),
+            }),
+        }
+    }
+}
