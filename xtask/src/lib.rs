@@ -1,7 +1,10 @@
-//! The project's tasks: code generation with snapshot checks, and the spec fidelity check.
+//! The project's tasks: code generation with snapshot checks, the spec fidelity check,
+//! recording cassettes and checking them against the contract.
 
 pub mod codegen;
+pub mod contract;
 pub mod fidelity;
+pub mod record;
 
 use std::path::PathBuf;
 

@@ -270,6 +270,7 @@ pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_code
     let mut resources: BTreeMap<Vec<String>, ()> = BTreeMap::new();
     let mut dynamic_fns = Vec::new();
     let mut dynamic_arms = Vec::new();
+    let mut decode_arms = Vec::new();
     for op in &all {
         let resource = op.sdk[..op.sdk.len() - 1].to_vec();
         for i in 1..=resource.len() {
@@ -279,8 +280,9 @@ pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_code
             handwritten.push((op.id.clone(), op.sdk.join(".")));
             continue;
         }
-        let (method_tokens, builder_tokens, dynamic_tokens) = operation(op, &raw, view)?;
+        let (method_tokens, builder_tokens, dynamic_tokens, decode_arm) = operation(op, &raw, view)?;
         dynamic_fns.push(dynamic_tokens);
+        decode_arms.push(decode_arm);
         let (id, f) = (&op.id, ident(&format!("invoke_{}", op.id)));
         dynamic_arms.push(quote!(#id => Box::pin(#f(client, args)),));
         methods.entry(resource.clone()).or_default().push(method_tokens);
@@ -386,6 +388,15 @@ pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_code
             })
         }
         #(#dynamic_fns)*
+
+        /// Decodes a success body of the generated operation `operation` into its `seclai`
+        /// type, rendered back as JSON (see [`crate::dynamic::decode`]).
+        pub(crate) fn decode_generated(operation: &str, bytes: &[u8]) -> Option<crate::Result<::serde_json::Value>> {
+            Some(match operation {
+                #(#decode_arms)*
+                _ => return None,
+            })
+        }
     };
     parts.insert("sdk__invoke".to_string(), fmt(&dynamic_tokens)?);
     let all_tokens = quote! {
@@ -401,11 +412,11 @@ pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_code
 }
 
 /// The resource method and the builder of one operation.
-fn operation(
-    op: &Op,
-    raw: &BTreeMap<String, RawOp>,
-    view: &Value,
-) -> Result<(TokenStream, TokenStream, TokenStream), Error> {
+/// The generated pieces of one operation: resource method, builder, `invoke` function and
+/// `decode` arm.
+type OperationTokens = (TokenStream, TokenStream, TokenStream, TokenStream);
+
+fn operation(op: &Op, raw: &BTreeMap<String, RawOp>, view: &Value) -> Result<OperationTokens, Error> {
     let spec = op.spec;
     let builder_name = op.id.to_upper_camel_case();
     let builder = ident(&builder_name);
@@ -657,7 +668,16 @@ fn operation(
             #dyn_send
         }
     };
-    Ok((method_tokens, builder_tokens, dynamic_tokens))
+    let decode_arm = if pagination.is_object() {
+        let item = list_item_type(view, spec, pagination, id)?;
+        let items_key = opt(pagination["items"].as_str());
+        quote!(#id => crate::dynamic::decode_list::<#item>(#id, bytes, #items_key),)
+    } else if is_empty {
+        quote!(#id => crate::dynamic::decode_empty(#id, bytes),)
+    } else {
+        quote!(#id => crate::dynamic::decode_as::<#response>(#id, bytes),)
+    };
+    Ok((method_tokens, builder_tokens, dynamic_tokens, decode_arm))
 }
 
 /// The optional, nullable fields of an operation's JSON body (candidates for `clear_*`).

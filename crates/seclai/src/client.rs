@@ -45,6 +45,9 @@ pub(crate) struct Inner {
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    /// Writes every interaction as a cassette (feature `record`).
+    #[cfg(feature = "record")]
+    pub(crate) recorder: Option<Arc<crate::cassette::Recorder>>,
 }
 
 impl fmt::Debug for Client {
@@ -82,6 +85,12 @@ impl Client {
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    /// The headers sent on every request (user agent, account, version, defaults).
+    #[cfg(feature = "record")]
+    pub(crate) fn client_headers(&self) -> &HeaderMap {
+        &self.inner.headers
     }
 
     pub(crate) fn stream_idle_timeout(&self) -> Duration {
@@ -156,6 +165,7 @@ impl Body {
 }
 
 /// One request, ready to go through [`Client::execute`].
+#[derive(Clone)]
 pub(crate) struct Request<'a> {
     pub(crate) operation: &'static str,
     pub(crate) method: Method,
@@ -258,7 +268,12 @@ impl Client {
                     match retry::after_status(&policy, retries, idempotent, replayable, status.as_u16(), after) {
                         Decision::Stop => {
                             span.record("duration_ms", started.elapsed().as_millis() as u64);
-                            return Err(api_error(response, context()).await);
+                            let headers = response.headers().clone();
+                            let error = api_error(response, context()).await;
+                            if let Error::Api(api) = &error {
+                                self.record(&req, api.status, &headers, &api.raw_body);
+                            }
+                            return Err(error);
                         }
                         retry => retry,
                     }
@@ -285,27 +300,67 @@ impl Client {
         }
     }
 
-    /// Sends a request and decodes its JSON body.
-    pub(crate) async fn execute_json<T: DeserializeOwned>(&self, req: Request<'_>) -> Result<T> {
+    /// Sends a request and returns its status, headers and whole body.
+    pub(crate) async fn execute_bytes(
+        &self,
+        req: Request<'_>,
+    ) -> Result<(StatusCode, HeaderMap, Bytes, RequestContext)> {
         let context =
             RequestContext { operation: req.operation, method: req.method.clone(), path: req.path.to_string() };
         let timeout = req.options.timeout.or(self.inner.timeout);
+        let kept = self.is_recording().then(|| req.clone());
         let response = self.execute(req).await?;
         let status = response.status();
-        let request_id = request_id(response.headers());
+        let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(|e| transport_error(e, context.clone(), timeout))?;
-        decode_json(&bytes, context, status, request_id)
+        if let Some(req) = kept {
+            self.record(&req, status.as_u16(), &headers, &bytes);
+        }
+        Ok((status, headers, bytes, context))
+    }
+
+    /// Sends a request and decodes its JSON body.
+    pub(crate) async fn execute_json<T: DeserializeOwned>(&self, req: Request<'_>) -> Result<T> {
+        let (status, headers, bytes, context) = self.execute_bytes(req).await?;
+        decode_json(&bytes, context, status, request_id(&headers))
     }
 
     /// Sends a request whose success has no body (204).
     pub(crate) async fn execute_empty(&self, req: Request<'_>) -> Result<()> {
-        let context =
-            RequestContext { operation: req.operation, method: req.method.clone(), path: req.path.to_string() };
-        let timeout = req.options.timeout.or(self.inner.timeout);
-        let response = self.execute(req).await?;
-        // Drain the body so the connection goes back to the pool.
-        response.bytes().await.map_err(|e| transport_error(e, context, timeout))?;
-        Ok(())
+        // Reading the body returns the connection to the pool.
+        self.execute_bytes(req).await.map(|_| ())
+    }
+
+    /// Whether interactions are being recorded as cassettes.
+    pub(crate) fn is_recording(&self) -> bool {
+        #[cfg(feature = "record")]
+        {
+            self.inner.recorder.is_some()
+        }
+        #[cfg(not(feature = "record"))]
+        {
+            false
+        }
+    }
+
+    /// Writes a finished cassette, when recording.
+    #[cfg(feature = "record")]
+    pub(crate) fn write_cassette(&self, cassette: crate::cassette::Cassette) {
+        if let Some(recorder) = &self.inner.recorder {
+            match recorder.write(cassette) {
+                Ok(path) => tracing::debug!(path = %path.display(), "recorded a cassette"),
+                Err(e) => tracing::warn!(error = %e, "could not write a cassette"),
+            }
+        }
+    }
+
+    /// Records one interaction as a cassette, when recording.
+    #[cfg_attr(not(feature = "record"), allow(unused_variables))]
+    pub(crate) fn record(&self, req: &Request<'_>, status: u16, headers: &HeaderMap, body: &[u8]) {
+        #[cfg(feature = "record")]
+        if self.inner.recorder.is_some() {
+            self.write_cassette(crate::cassette::from_exchange(req, &self.inner.headers, status, headers, body));
+        }
     }
 }
 

@@ -73,6 +73,8 @@ pub struct ClientBuilder {
     stream_idle_timeout: Duration,
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
+    #[cfg(feature = "record")]
+    record_to: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -113,6 +115,8 @@ impl Default for ClientBuilder {
             stream_idle_timeout: DEFAULT_STREAM_IDLE_TIMEOUT,
             retry: RetryPolicy::default(),
             http: None,
+            #[cfg(feature = "record")]
+            record_to: None,
         }
     }
 }
@@ -264,6 +268,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Writes every interaction this client makes as a scrubbed cassette under `dir`
+    /// (`<dir>/<operation>/recorded-NNN.yaml`; see `docs/cassettes.md`). Credentials are
+    /// never recorded; e-mail addresses, phone numbers and account ids are replaced.
+    #[cfg(feature = "record")]
+    pub fn record_to(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.record_to = Some(dir.into());
+        self
+    }
+
     /// Use this `reqwest::Client` (its connection pool, proxy and TLS settings).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
@@ -314,6 +327,8 @@ impl ClientBuilder {
             timeout: self.timeout,
             stream_idle_timeout: self.stream_idle_timeout,
             retry: self.retry,
+            #[cfg(feature = "record")]
+            recorder: self.record_to.map(|d| Arc::new(crate::cassette::Recorder::new(d))),
         }))
     }
 

@@ -101,3 +101,37 @@ pub(crate) fn is_explicit_null(args: &Value, field: &str) -> bool {
 pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::invalid(format!("cannot render the answer as JSON: {e}")))
 }
+
+/// Decodes a success body of `operation` into its `seclai` type and renders it back as JSON:
+/// the value [`invoke`] returns for that body. Lists decode into one page; operations without
+/// a body decode to `null`. `None` for the streaming, upload and download operations, which
+/// have their own types.
+pub fn decode(operation: &str, bytes: &[u8]) -> Option<Result<Value>> {
+    crate::generated::decode_generated(operation, bytes)
+}
+
+fn context(operation: &'static str) -> crate::RequestContext {
+    crate::RequestContext { operation, method: reqwest::Method::GET, path: String::new() }
+}
+
+pub(crate) fn decode_as<T: DeserializeOwned + Serialize>(operation: &'static str, bytes: &[u8]) -> Result<Value> {
+    let value: T = crate::client::decode_json(bytes, context(operation), reqwest::StatusCode::OK, None)?;
+    to_json(&value)
+}
+
+pub(crate) fn decode_list<T: DeserializeOwned + Serialize>(
+    operation: &'static str,
+    bytes: &[u8],
+    items: Option<&'static str>,
+) -> Result<Value> {
+    let page = crate::paginate::decode_page::<T>(bytes, items, &context(operation), 200, None)?;
+    to_json(&page)
+}
+
+pub(crate) fn decode_empty(_operation: &'static str, bytes: &[u8]) -> Result<Value> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(Value::Null)
+    } else {
+        Err(Error::invalid("an operation without a body answered one"))
+    }
+}

@@ -35,6 +35,8 @@
 
 pub mod auth;
 mod call;
+#[cfg(feature = "record")]
+pub mod cassette;
 mod client;
 mod config;
 pub mod download;
@@ -50,6 +52,11 @@ pub mod sse;
 pub mod upload;
 pub mod wait;
 pub mod webhooks;
+
+/// The README's example compiles (checked by `cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
 
 #[allow(clippy::all, clippy::pedantic)]
 mod generated {

@@ -282,15 +282,8 @@ impl Walk {
 /// Sends one list request and decodes its page.
 pub(crate) async fn fetch_page<T: DeserializeOwned>(call: Call, items_key: Option<&'static str>) -> Result<Page<T>> {
     call.check()?;
-    let request = call.request();
-    let context =
-        RequestContext { operation: request.operation, method: request.method.clone(), path: call.path.clone() };
-    let response = call.client.execute(request).await?;
-    let status = response.status().as_u16();
-    let id = request_id(response.headers());
-    let timeout = call.options.timeout;
-    let bytes = response.bytes().await.map_err(|e| crate::client::transport_error(e, context.clone(), timeout))?;
-    decode_page(&bytes, items_key, &context, status, id)
+    let (status, headers, bytes, context) = call.client.execute_bytes(call.request()).await?;
+    decode_page(&bytes, items_key, &context, status.as_u16(), request_id(&headers))
 }
 
 /// A stream of the pages of a list, starting at the builder's page (or offset).

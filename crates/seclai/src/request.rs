@@ -7,8 +7,8 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::{Body, Client, Request, RequestOptions, decode_json, request_id, transport_error};
-use crate::error::{Error, RequestContext, Result};
+use crate::client::{Body, Client, Request, RequestOptions, decode_json, request_id};
+use crate::error::{Error, Result};
 
 impl Client {
     /// A request to any path of the API (for endpoints newer than this release), sent with
@@ -98,38 +98,37 @@ impl RawRequest {
         Ok(())
     }
 
-    /// Sends the request; the successful answer is returned undecoded.
-    async fn response(&self) -> Result<(reqwest::Response, RequestContext)> {
-        self.check()?;
-        let query: Vec<(&str, String)> = self.query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-        let request = Request {
+    fn query_pairs(&self) -> Vec<(&str, String)> {
+        self.query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()
+    }
+
+    fn request<'a>(&'a self, query: &'a [(&'a str, String)]) -> Request<'a> {
+        Request {
             operation: "request",
             method: self.method.clone(),
             path: &self.path,
-            query: &query,
+            query,
             body: self.body.clone().map_or(Body::Empty, Body::Json),
             options: &self.options,
             total_timeout: true,
             accept: None,
-        };
-        let response = self.client.execute(request).await?;
-        let context = RequestContext { operation: "request", method: self.method.clone(), path: self.path.clone() };
-        Ok((response, context))
+        }
     }
 
     /// Sends the request and decodes the JSON answer into `T` (use `serde_json::Value` for
     /// anything). An empty answer decodes as JSON `null`.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
-        let (response, context) = self.response().await?;
-        let status = response.status();
-        let id = request_id(response.headers());
-        let bytes = response.bytes().await.map_err(|e| transport_error(e, context.clone(), self.options.timeout))?;
+        self.check()?;
+        let query = self.query_pairs();
+        let (status, headers, bytes, context) = self.client.execute_bytes(self.request(&query)).await?;
         let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { &bytes };
-        decode_json(bytes, context, status, id)
+        decode_json(bytes, context, status, request_id(&headers))
     }
 
     /// Sends the request and returns the successful response as it came (for files).
     pub async fn send_raw(self) -> Result<reqwest::Response> {
-        self.response().await.map(|(r, _)| r)
+        self.check()?;
+        let query = self.query_pairs();
+        self.client.execute(self.request(&query)).await
     }
 }

@@ -103,6 +103,9 @@ pub struct RunEventStream {
     /// A JSON answer instead of a stream: its one event.
     single: Option<Result<RunEvent>>,
     finished: bool,
+    /// When the client records: the cassette being filled, written when the stream ends.
+    #[cfg(feature = "record")]
+    tape: Option<(crate::Client, crate::cassette::Cassette, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for RunEventStream {
@@ -199,6 +202,17 @@ impl RunEventStream {
     }
 }
 
+impl RunEventStream {
+    /// Writes the recorded stream as a cassette (when the client records).
+    fn write_tape(&mut self) {
+        #[cfg(feature = "record")]
+        if let Some((client, mut cassette, text)) = self.tape.take() {
+            cassette.response.text = Some(String::from_utf8_lossy(&text).into_owned());
+            client.write_cassette(cassette);
+        }
+    }
+}
+
 impl Stream for RunEventStream {
     type Item = Result<RunEvent>;
 
@@ -220,13 +234,21 @@ impl Stream for RunEventStream {
                 return Poll::Ready(None);
             };
             match Pin::new(body).poll_next(cx) {
-                Poll::Ready(Some(Ok(chunk))) => this.decoder.push(&chunk),
+                Poll::Ready(Some(Ok(chunk))) => {
+                    this.decoder.push(&chunk);
+                    #[cfg(feature = "record")]
+                    if let Some((_, _, text)) = this.tape.as_mut() {
+                        text.extend_from_slice(&chunk);
+                    }
+                }
                 Poll::Ready(Some(Err(e))) => {
                     this.finished = true;
+                    this.write_tape();
                     return Poll::Ready(Some(Err(e)));
                 }
                 Poll::Ready(None) => {
                     this.finished = true;
+                    this.write_tape();
                     if this.decoder.has_partial_event() {
                         return Poll::Ready(Some(Err(Error::Protocol {
                             operation: this.context.operation,
@@ -293,6 +315,8 @@ impl StreamRun {
             total_timeout: false,
             accept: Some("text/event-stream"),
         };
+        #[cfg(feature = "record")]
+        let recording = self.call.client.is_recording().then(|| request.clone());
         let response = self.call.client.execute(request).await?;
         let request_id = request_id(response.headers());
         let is_json = response
@@ -308,6 +332,8 @@ impl StreamRun {
             run_id: None,
             single: None,
             finished: false,
+            #[cfg(feature = "record")]
+            tape: None,
         };
         if is_json {
             // Some deployments answer the run itself instead of a stream.
@@ -322,6 +348,17 @@ impl StreamRun {
             stream.single =
                 Some(Ok(if terminal { RunEvent::Done(Box::new(run)) } else { RunEvent::Init(Box::new(run)) }));
         } else {
+            #[cfg(feature = "record")]
+            if let Some(req) = recording {
+                let cassette = crate::cassette::from_exchange(
+                    &req,
+                    self.call.client.client_headers(),
+                    200,
+                    response.headers(),
+                    b"",
+                );
+                stream.tape = Some((self.call.client.clone(), cassette, Vec::new()));
+            }
             stream.body = Some(IdleBody::new(response, idle, context));
         }
         Ok(stream)

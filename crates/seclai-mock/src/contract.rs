@@ -1,0 +1,517 @@
+//! Contract checks of cassettes against the spec and the `seclai` crate.
+//!
+//! For each cassette: (1) the request fits the operation's parameters and body schema and the
+//! response body fits the schema declared for its status; (2) the body decodes through the
+//! `seclai` types; (3) replayed on loopback, the `seclai` method called as a user would sends
+//! the recorded request and returns the decoded body. Use it on your own recordings too:
+//! `cargo xtask contract <dir>`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use futures::TryStreamExt;
+use seclai::cassette::Cassette;
+use serde_json::{Value, json};
+
+use crate::cassettes::Library;
+use crate::spec::{Api, Operation};
+use crate::{Options, Server};
+
+/// One way a cassette breaks the contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The cassette file.
+    pub file: String,
+    /// The operation id.
+    pub operation: String,
+    /// The response status of the cassette.
+    pub status: u16,
+    /// Where: `request.body.name`, `response.body.data[0].status`, `request.query.limit`, ...
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}, HTTP {}) at `{}`: {}", self.file, self.operation, self.status, self.path, self.message)
+    }
+}
+
+struct Report<'a> {
+    file: &'a str,
+    cassette: &'a Cassette,
+    failures: Vec<Failure>,
+}
+
+impl Report<'_> {
+    fn fail(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.failures.push(Failure {
+            file: self.file.to_string(),
+            operation: self.cassette.operation.clone(),
+            status: self.cassette.response.status,
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+}
+
+fn join(prefix: &str, path: &str) -> String {
+    if path == "." {
+        prefix.to_string()
+    } else if path.starts_with('[') {
+        format!("{prefix}{path}")
+    } else {
+        format!("{prefix}.{path}")
+    }
+}
+
+fn loc_path(loc: &Value) -> String {
+    let mut out = String::new();
+    for (i, part) in loc.as_array().into_iter().flatten().enumerate() {
+        match part {
+            Value::Number(n) => out.push_str(&format!("[{n}]")),
+            Value::String(s) if i == 0 => out.push_str(s),
+            Value::String(s) => {
+                out.push('.');
+                out.push_str(s);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What the operation's spec and the cassette's request headers say about the list envelope.
+fn is_canonical_list(op: &Operation, c: &Cassette) -> bool {
+    let v = c.request.headers.get("seclai-version").map(String::as_str);
+    op.pagination().is_some()
+        && v.is_some_and(|v| v >= "2026-07-27")
+        && c.response.body.as_ref().is_some_and(|b| b.get("pagination").is_some() && b.get("data").is_some())
+}
+
+/// The schema of one item of a list operation.
+fn list_item_schema(api: &Api, op: &Operation, success: &Value) -> Option<Value> {
+    let p = op.pagination()?;
+    if let Some(name) = p["item_schema"].as_str() {
+        return Some(json!({"$ref": format!("#/components/schemas/{name}")}));
+    }
+    if p["bare_array"] == true {
+        return Some(success["items"].clone());
+    }
+    let envelope = api.resolve(success);
+    Some(envelope["properties"][p["items"].as_str()?]["items"].clone())
+}
+
+/// Checks (1) and (2): the cassette against the spec, and its body through the `seclai` types.
+pub fn check(api: &Api, file: &str, c: &Cassette) -> Vec<Failure> {
+    let mut r = Report { file, cassette: c, failures: Vec::new() };
+    let Some(op) = api.operation(&c.operation) else {
+        r.fail("operation", format!("`{}` is not an operation of the spec", c.operation));
+        return r.failures;
+    };
+    if let Some(dir) = std::path::Path::new(file).parent().and_then(|d| d.file_name())
+        && dir != c.operation.as_str()
+    {
+        r.fail("operation", format!("the cassette lies in `{}/` but records `{}`", dir.to_string_lossy(), c.operation));
+    }
+    // The request.
+    match api.find(&c.request.method, &c.request.path) {
+        Some((found, params)) if found.id == op.id => {
+            let query: Vec<(String, String)> = c.request.query.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let body = c.request.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
+            let strict = c.request.headers.get("seclai-version").is_some_and(|v| v.as_str() >= "2026-07-27");
+            for p in api.check_request(op, &params, &query, body.as_deref(), strict) {
+                r.fail(format!("request.{}", loc_path(&p["loc"])), p["msg"].as_str().unwrap_or_default());
+            }
+            if op.spec.pointer("/requestBody/content/multipart~1form-data").is_some()
+                && !c.request.multipart.as_ref().is_some_and(|parts| parts.iter().any(|p| p.name == "file"))
+            {
+                r.fail("request.multipart", "an upload needs a `file` part");
+            }
+        }
+        Some((other, _)) => r.fail(
+            "request.path",
+            format!("{} {} is `{}`, not `{}`", c.request.method, c.request.path, other.id, op.id),
+        ),
+        None => r.fail("request.path", format!("{} {} matches no operation", c.request.method, c.request.path)),
+    }
+    // The response.
+    let status = c.response.status;
+    let declared = op.spec["responses"].get(status.to_string()).map(|x| api.resolve(x));
+    let validator = api.validator(false);
+    let bytes = c.response.body_bytes();
+    match declared {
+        Some(resp) => {
+            let schema = resp.pointer("/content/application~1json/schema");
+            match (&c.response.body, schema) {
+                (Some(body), Some(schema)) => {
+                    if is_canonical_list(op, c) {
+                        let pagination = json!({"$ref": "#/components/schemas/PaginationResponse"});
+                        for v in validator.validate(&body["pagination"], &pagination) {
+                            r.fail(join("response.body.pagination", &v.path), v.message);
+                        }
+                        if let Some(item) = list_item_schema(api, op, schema) {
+                            for (i, it) in body["data"].as_array().into_iter().flatten().enumerate() {
+                                for v in validator.validate(it, &item) {
+                                    r.fail(join(&format!("response.body.data[{i}]"), &v.path), v.message);
+                                }
+                            }
+                        }
+                    } else {
+                        for v in validator.validate(body, schema) {
+                            r.fail(join("response.body", &v.path), v.message);
+                        }
+                    }
+                }
+                (None, Some(_))
+                    if resp["content"].get("application/json").is_some()
+                        && resp["content"].as_object().is_some_and(|m| m.len() == 1) =>
+                {
+                    r.fail("response.body", "the spec declares a JSON body; the cassette has none")
+                }
+                (Some(_), None) => r.fail("response.body", "the spec declares no JSON body for this status"),
+                _ => {}
+            }
+        }
+        None if status >= 400 => {
+            // Undeclared error statuses (401, 403, 404, 409, 410, 429, 5xx) are answered in the
+            // API's error shapes; a JSON body must parse into one of them.
+            if c.response.body.is_some() {
+                match seclai::ErrorBody::parse(&bytes) {
+                    seclai::ErrorBody::Json(_) | seclai::ErrorBody::Text(_) => r.fail(
+                        "response.body",
+                        "an error body in no known shape ({detail}, validation, credits, gateway)",
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        None => r.fail("response.status", format!("status {status} is not declared for `{}`", op.id)),
+    }
+    // Decoding through the seclai types.
+    if (200..300).contains(&status) {
+        decode(&mut r, op, &bytes);
+    }
+    r.failures
+}
+
+fn decode(r: &mut Report<'_>, op: &Operation, bytes: &[u8]) {
+    let c = r.cassette;
+    match seclai::dynamic::decode(&op.id, bytes) {
+        Some(Ok(_)) => {}
+        Some(Err(seclai::Error::Decode(d))) => {
+            r.fail(join("response.body", &d.path), format!("does not decode: {}", d.message))
+        }
+        Some(Err(e)) => r.fail("response.body", format!("does not decode: {e}")),
+        None if op.id == "run_streaming_agent" => {
+            if c.response.content_type().is_some_and(|t| t.starts_with("application/json")) {
+                if let Err(e) = serde_json::from_slice::<seclai::types::AgentRunResponse>(bytes) {
+                    r.fail("response.body", format!("the JSON answer is not a run: {e}"));
+                }
+                return;
+            }
+            let mut decoder = seclai::sse::SseDecoder::new();
+            decoder.push(bytes);
+            let mut n = 0;
+            while let Some(event) = decoder.next_event() {
+                if matches!(event.event.as_str(), "init" | "done") {
+                    if let Err(e) = serde_json::from_slice::<seclai::types::AgentRunResponse>(&event.data) {
+                        r.fail(format!("response.text.event[{n}]({})", event.event), format!("not a run: {e}"));
+                    }
+                } else if serde_json::from_slice::<Value>(&event.data).is_err() {
+                    r.fail(format!("response.text.event[{n}]({})", event.event), "the data is not JSON");
+                }
+                n += 1;
+            }
+            if decoder.has_partial_event() {
+                r.fail("response.text", "the stream ends in the middle of an event");
+            }
+        }
+        None => {
+            let typed = match op.id.as_str() {
+                "upload_file_to_source" => {
+                    serde_json::from_slice::<seclai::types::SourceFileUploadResponse>(bytes).err()
+                }
+                "upload_file_to_content" => {
+                    serde_json::from_slice::<seclai::types::ContentFileUploadResponse>(bytes).err()
+                }
+                "upload_agent_input" => {
+                    serde_json::from_slice::<seclai::types::UploadAgentInputApiResponse>(bytes).err()
+                }
+                _ => None, // files: any bytes
+            };
+            if let Some(e) = typed {
+                r.fail("response.body", format!("does not decode: {e}"));
+            }
+        }
+    }
+}
+
+/// JSON equality with numbers compared by value (`1` equals `1.0`).
+pub fn equivalent(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equivalent(p, q)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equivalent(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The arguments of `seclai::dynamic::invoke` that reproduce the cassette's request.
+fn invoke_args(api: &Api, op: &Operation, c: &Cassette) -> Value {
+    let mut args = serde_json::Map::new();
+    if let Some((_, params)) = api.find(&c.request.method, &c.request.path) {
+        for (k, v) in params {
+            args.insert(k, json!(v));
+        }
+    }
+    for (k, v) in &c.request.query {
+        args.insert(k.clone(), json!(v));
+    }
+    if let Some(b) = &c.request.body {
+        args.insert("body".into(), b.clone());
+    }
+    let _ = op;
+    Value::Object(args)
+}
+
+/// Check (3): replays the cassette on loopback and calls the `seclai` method.
+pub async fn replay(api: &Api, file: &str, c: &Cassette) -> Vec<Failure> {
+    let mut r = Report { file, cassette: c, failures: Vec::new() };
+    let Some(op) = api.operation(&c.operation) else { return r.failures };
+    let mut library = Library::default();
+    library.add(file.to_string(), c.clone());
+    let server = match Server::start_with(Options::default().replay_only(library)).await {
+        Ok(s) => s,
+        Err(e) => {
+            r.fail("replay", format!("cannot start the local server: {e}"));
+            return r.failures;
+        }
+    };
+    // One connection pool for every replay: building a TLS-capable client per cassette costs
+    // more than the replay itself.
+    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let http = HTTP.get_or_init(reqwest::Client::new).clone();
+    let mut builder = server.client_builder().http_client(http).max_retries(0);
+    if let Some(v) = c.request.headers.get("seclai-version") {
+        builder = builder.api_version(v.clone()).allow_unknown_api_version(true);
+    }
+    let client = match builder.build() {
+        Ok(cl) => cl,
+        Err(e) => {
+            r.fail("replay", e.to_string());
+            return r.failures;
+        }
+    };
+    let status = c.response.status;
+    let outcome: Result<Option<Value>, seclai::Error> = match op.id.as_str() {
+        "run_streaming_agent" => replay_stream(&mut r, &client, api, c).await,
+        "upload_file_to_source" | "upload_file_to_content" | "upload_agent_input" => {
+            replay_upload(&client, api, op, c).await
+        }
+        "download_source_export" | "download_agent_run_attachment" => replay_download(&client, api, op, c).await,
+        _ => seclai::dynamic::invoke(&client, &op.id, &invoke_args(api, op, c)).await.map(Some),
+    };
+    match outcome {
+        Ok(value) if (200..300).contains(&status) => {
+            if let (Some(got), Some(Ok(expected))) = (value, seclai::dynamic::decode(&op.id, &c.response.body_bytes()))
+                && !equivalent(&got, &expected)
+            {
+                r.fail("result", format!("the method returned {got} but the cassette decodes to {expected}"));
+            }
+        }
+        Ok(_) => r.fail("result", format!("the method succeeded, but the cassette answers HTTP {status}")),
+        Err(e) if (200..300).contains(&status) => r.fail("result", format!("the method failed: {e}")),
+        Err(e) => {
+            if e.status() != Some(status) {
+                r.fail("result", format!("expected an HTTP {status} error, got: {e}"));
+            }
+        }
+    }
+    compare_request(&mut r, &server, c);
+    r.failures
+}
+
+fn compare_request(r: &mut Report<'_>, server: &Server, c: &Cassette) {
+    let received = server.received();
+    let Some(got) = received.last() else {
+        r.fail("request", "the method sent nothing");
+        return;
+    };
+    if got.method != c.request.method || got.path != c.request.path {
+        r.fail(
+            "request",
+            format!("sent {} {}, the cassette records {} {}", got.method, got.path, c.request.method, c.request.path),
+        );
+    }
+    let query: BTreeMap<String, String> = got.query.iter().cloned().collect();
+    if query != c.request.query {
+        r.fail("request.query", format!("sent {query:?}, the cassette records {:?}", c.request.query));
+    }
+    if let Some(want) = &c.request.body {
+        match serde_json::from_slice::<Value>(&got.body) {
+            Ok(sent) if equivalent(&sent, want) => {}
+            Ok(sent) => r.fail("request.body", format!("sent {sent}, the cassette records {want}")),
+            Err(_) => r.fail("request.body", "sent no JSON body"),
+        }
+    }
+    if let Some(parts) = &c.request.multipart {
+        let ct = got.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.as_str()).unwrap_or_default();
+        match crate::multipart::parse(ct, &got.body) {
+            Ok(sent) => {
+                for want in parts {
+                    match sent.iter().find(|p| p.name == want.name) {
+                        None => r.fail(format!("request.multipart.{}", want.name), "not sent"),
+                        Some(p) => {
+                            // The metadata field is JSON text: compared as JSON, not byte for byte.
+                            let same = if want.name == "metadata" {
+                                let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).ok();
+                                parse(&p.data).zip(parse(&want.bytes())).is_some_and(|(a, b)| equivalent(&a, &b))
+                            } else {
+                                p.data == want.bytes()
+                            };
+                            if !same {
+                                r.fail(format!("request.multipart.{}", want.name), "the content differs");
+                            }
+                            if want.filename.is_some() && p.filename != want.filename {
+                                r.fail(
+                                    format!("request.multipart.{}", want.name),
+                                    format!("file name {:?}, expected {:?}", p.filename, want.filename),
+                                );
+                            }
+                            if want.content_type.is_some() && p.content_type != want.content_type {
+                                r.fail(
+                                    format!("request.multipart.{}", want.name),
+                                    format!("type {:?}, expected {:?}", p.content_type, want.content_type),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => r.fail("request.multipart", e),
+        }
+    }
+    if let Some(v) = c.request.headers.get("seclai-version")
+        && !got.headers.iter().any(|(k, x)| k == "seclai-version" && x == v)
+    {
+        r.fail("request.headers.seclai-version", format!("not sent as {v}"));
+    }
+}
+
+fn path_param(api: &Api, c: &Cassette, name: &str) -> String {
+    api.find(&c.request.method, &c.request.path).and_then(|(_, p)| p.get(name).cloned()).unwrap_or_default()
+}
+
+async fn replay_stream(
+    r: &mut Report<'_>,
+    client: &seclai::Client,
+    api: &Api,
+    c: &Cassette,
+) -> Result<Option<Value>, seclai::Error> {
+    let body: seclai::types::AgentRunStreamRequest =
+        serde_json::from_value(c.request.body.clone().unwrap_or(json!({})))
+            .map_err(|e| seclai::Error::InvalidArgument(e.to_string()))?;
+    let events: Vec<seclai::runs::RunEvent> =
+        client.agents().runs().stream(path_param(api, c, "agent_id"), body).send().await?.try_collect().await?;
+    // What the recording holds: its events, and its final run.
+    let bytes = c.response.body_bytes();
+    let (count, last_run) = if c.response.content_type().is_some_and(|t| t.starts_with("application/json")) {
+        (1, serde_json::from_slice::<seclai::types::AgentRunResponse>(&bytes).ok())
+    } else {
+        let mut decoder = seclai::sse::SseDecoder::new();
+        decoder.push(&bytes);
+        let (mut count, mut done) = (0, None);
+        while let Some(e) = decoder.next_event() {
+            count += 1;
+            if e.event == "done" {
+                done = serde_json::from_slice::<seclai::types::AgentRunResponse>(&e.data).ok();
+            }
+        }
+        (count, done)
+    };
+    if events.len() != count {
+        r.fail("result.events", format!("the stream yielded {} events, the recording holds {count}", events.len()));
+    }
+    let got = events.iter().rev().find_map(|e| match e {
+        seclai::runs::RunEvent::Done(run) => Some(run.as_ref().clone()),
+        _ => None,
+    });
+    if got != last_run {
+        r.fail("result.done", "the final run differs from the recorded `done` event");
+    }
+    Ok(None)
+}
+
+async fn replay_upload(
+    client: &seclai::Client,
+    api: &Api,
+    op: &Operation,
+    c: &Cassette,
+) -> Result<Option<Value>, seclai::Error> {
+    let parts = c.request.multipart.clone().unwrap_or_default();
+    let file = parts.iter().find(|p| p.name == "file").cloned().unwrap_or(seclai::cassette::MultipartPart {
+        name: "file".into(),
+        filename: None,
+        content_type: None,
+        text: None,
+        base64: None,
+    });
+    let mut upload =
+        seclai::upload::UploadFile::bytes(file.bytes(), file.filename.clone().unwrap_or_else(|| "file.bin".into()));
+    if let Some(t) = &file.content_type {
+        upload = upload.mime_type(t.clone());
+    }
+    let field =
+        |name: &str| parts.iter().find(|p| p.name == name).map(|p| String::from_utf8_lossy(&p.bytes()).into_owned());
+    let title = field("title");
+    let metadata = field("metadata").and_then(|m| serde_json::from_str::<Value>(&m).ok());
+    macro_rules! send {
+        ($builder:expr) => {{
+            let mut b = $builder;
+            if let Some(t) = &title {
+                b = b.title(t.clone());
+            }
+            if let Some(m) = &metadata {
+                b = b.metadata(m.clone());
+            }
+            serde_json::to_value(b.send().await?).map_err(|e| seclai::Error::InvalidArgument(e.to_string()))?
+        }};
+    }
+    let v = match op.id.as_str() {
+        "upload_file_to_source" => send!(client.sources().upload(path_param(api, c, "source_connection_id"), upload)),
+        "upload_file_to_content" => {
+            send!(client.contents().upload(path_param(api, c, "source_connection_content_version"), upload))
+        }
+        _ => send!(client.agents().upload_input(path_param(api, c, "agent_id"), upload)),
+    };
+    Ok(Some(v))
+}
+
+async fn replay_download(
+    client: &seclai::Client,
+    api: &Api,
+    op: &Operation,
+    c: &Cassette,
+) -> Result<Option<Value>, seclai::Error> {
+    let request = if op.id == "download_source_export" {
+        client.sources().exports().download(path_param(api, c, "source_connection_id"), path_param(api, c, "export_id"))
+    } else {
+        let mut d = client
+            .agents()
+            .runs()
+            .download_attachment(path_param(api, c, "run_id"), path_param(api, c, "attachment_id"));
+        if let Some(name) = c.request.query.get("download_name") {
+            d = d.download_name(name.clone());
+        }
+        d
+    };
+    let bytes = request.send().await?.bytes().await?;
+    if bytes.as_ref() != c.response.body_bytes().as_slice() {
+        return Err(seclai::Error::InvalidArgument("the downloaded bytes differ from the recorded file".into()));
+    }
+    Ok(None)
+}

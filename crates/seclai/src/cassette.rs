@@ -1,0 +1,392 @@
+//! Cassettes: recorded HTTP interactions, one human-readable YAML file each (the format is
+//! described in `docs/cassettes.md`). With the `record` feature, a client can write every
+//! interaction it makes as a scrubbed cassette ([`crate::ClientBuilder::record_to`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// Where a cassette came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provenance {
+    /// Recorded from a real server (and scrubbed).
+    Recorded,
+    /// Written by hand.
+    Authored,
+}
+
+fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Query values as strings, whatever YAML scalar they were written as.
+fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let raw: BTreeMap<String, Value> = BTreeMap::deserialize(d)?;
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| {
+            let s = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, s)
+        })
+        .collect())
+}
+
+/// One part of a multipart request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultipartPart {
+    /// The field name.
+    pub name: String,
+    /// The file name, for a file part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// The part's media type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Text content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Binary content, base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base64: Option<String>,
+}
+
+impl MultipartPart {
+    /// The content bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        match (&self.text, &self.base64) {
+            (Some(t), _) => t.as_bytes().to_vec(),
+            (None, Some(b)) => base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The request of a cassette.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// The concrete path, without the query.
+    pub path: String,
+    /// Query parameters.
+    #[serde(default, deserialize_with = "string_map", skip_serializing_if = "BTreeMap::is_empty")]
+    pub query: BTreeMap<String, String>,
+    /// Selected headers.
+    #[serde(default, deserialize_with = "string_map", skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// The JSON body (`Some(Null)` is a JSON `null`).
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// The parts of a multipart body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multipart: Option<Vec<MultipartPart>>,
+}
+
+/// The response of a cassette.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedResponse {
+    /// The status code.
+    pub status: u16,
+    /// Selected headers.
+    #[serde(default, deserialize_with = "string_map", skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body (`Some(Null)` is a JSON `null`).
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// A body that is not JSON, as text (an event stream, an HTML page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A binary body, base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base64: Option<String>,
+}
+
+impl RecordedResponse {
+    /// The body bytes as the server sent them.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        if let Some(b) = &self.body {
+            return serde_json::to_vec(b).unwrap_or_default();
+        }
+        if let Some(t) = &self.text {
+            return t.as_bytes().to_vec();
+        }
+        if let Some(b) = &self.base64 {
+            return base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default();
+        }
+        Vec::new()
+    }
+
+    /// The `content-type` header, if any.
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str())
+    }
+}
+
+/// One recorded interaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cassette {
+    /// The operation id.
+    pub operation: String,
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// One line about the case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The request.
+    pub request: RecordedRequest,
+    /// The response.
+    pub response: RecordedResponse,
+}
+
+/// A cassette failed to load or save.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct CassetteError {
+    /// The file.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl Cassette {
+    /// Parses a cassette from YAML.
+    pub fn from_yaml(text: &str) -> Result<Self, String> {
+        serde_yaml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Reads a cassette file.
+    pub fn load(path: &Path) -> Result<Self, CassetteError> {
+        let err = |message: String| CassetteError { path: path.to_path_buf(), message };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        Self::from_yaml(&text).map_err(err)
+    }
+
+    /// The YAML text of the cassette.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml::to_string(self).unwrap_or_default()
+    }
+
+    /// Loads every `<operation>/<variant>.yaml` under `dir`, sorted by path.
+    pub fn load_dir(dir: &Path) -> Result<Vec<(PathBuf, Cassette)>, CassetteError> {
+        let mut out = Vec::new();
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| CassetteError { path: dir.to_path_buf(), message: e.to_string() })?;
+        let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        dirs.sort();
+        for d in dirs {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
+                .map_err(|e| CassetteError { path: d.clone(), message: e.to_string() })?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+                .collect();
+            files.sort();
+            for f in files {
+                let c = Cassette::load(&f)?;
+                out.push((f, c));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Replaces personal data and account identifiers with stable placeholders, so that a
+/// recorded cassette can be committed and shared. Credentials are never recorded at all.
+#[derive(Debug, Default)]
+pub struct Scrubber {
+    ids: BTreeMap<String, String>,
+}
+
+/// Keys whose values identify an account or a person.
+const IDENTIFYING_KEYS: [&str; 6] =
+    ["account_id", "user_id", "organization_id", "owner_id", "created_by", "updated_by"];
+
+impl Scrubber {
+    /// A new scrubber; one per recording session keeps placeholders consistent.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn placeholder(&mut self, original: &str) -> String {
+        let n = self.ids.len() + 1;
+        self.ids.entry(original.to_string()).or_insert_with(|| format!("00000000-0000-4000-8000-{n:012}")).clone()
+    }
+
+    /// Scrubs a string: e-mail addresses and phone numbers.
+    pub fn scrub_text(&self, text: &str) -> String {
+        static EMAIL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        static PHONE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let email = EMAIL
+            .get_or_init(|| regex::Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("valid regex"));
+        let phone = PHONE.get_or_init(|| regex::Regex::new(r"\+[1-9][0-9 ().-]{7,17}[0-9]").expect("valid regex"));
+        let text = email.replace_all(text, "user@example.com");
+        phone.replace_all(&text, "+10000000000").into_owned()
+    }
+
+    /// Scrubs a JSON value in place.
+    pub fn scrub_json(&mut self, v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, x) in map.iter_mut() {
+                    if IDENTIFYING_KEYS.contains(&k.as_str())
+                        && let Some(s) = x.as_str()
+                    {
+                        *x = Value::String(self.placeholder(s));
+                        continue;
+                    }
+                    self.scrub_json(x);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|x| self.scrub_json(x)),
+            Value::String(s) => *s = self.scrub_text(s),
+            _ => {}
+        }
+    }
+
+    /// Scrubs a whole cassette.
+    pub fn scrub(&mut self, c: &mut Cassette) {
+        if let Some(b) = c.request.body.as_mut() {
+            self.scrub_json(b);
+        }
+        if let Some(b) = c.response.body.as_mut() {
+            self.scrub_json(b);
+        }
+        if let Some(t) = c.response.text.as_mut() {
+            *t = self.scrub_text(t);
+        }
+        if let Some(account) = c.request.headers.get_mut("x-account-id") {
+            *account = self.placeholder(&account.clone());
+        }
+        c.request.path = self.scrub_text(&c.request.path);
+        for v in c.request.query.values_mut() {
+            *v = self.scrub_text(v);
+        }
+    }
+}
+
+/// Writes the interactions of a client as cassettes (see [`crate::ClientBuilder::record_to`]).
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    dir: PathBuf,
+    scrubber: Mutex<Scrubber>,
+}
+
+/// Request headers a cassette keeps.
+pub const KEPT_REQUEST_HEADERS: [&str; 4] = ["seclai-version", "x-account-id", "content-type", "accept"];
+/// Response headers a cassette keeps.
+pub const KEPT_RESPONSE_HEADERS: [&str; 6] =
+    ["content-type", "content-disposition", "content-length", "x-request-id", "retry-after", "location"];
+
+impl Recorder {
+    pub(crate) fn new(dir: PathBuf) -> Self {
+        Self { dir, scrubber: Mutex::new(Scrubber::new()) }
+    }
+
+    /// Scrubs and writes one interaction; returns the file written.
+    pub(crate) fn write(&self, mut cassette: Cassette) -> std::io::Result<PathBuf> {
+        if let Ok(mut s) = self.scrubber.lock() {
+            s.scrub(&mut cassette);
+        }
+        let dir = self.dir.join(&cassette.operation);
+        std::fs::create_dir_all(&dir)?;
+        let mut n = 1;
+        let path = loop {
+            let candidate = dir.join(format!("recorded-{n:03}.yaml"));
+            if !candidate.exists() {
+                break candidate;
+            }
+            n += 1;
+        };
+        std::fs::write(&path, cassette.to_yaml())?;
+        Ok(path)
+    }
+}
+
+/// Builds the cassette of one exchange made by the client.
+pub(crate) fn from_exchange(
+    req: &crate::client::Request<'_>,
+    client_headers: &reqwest::header::HeaderMap,
+    status: u16,
+    response_headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Cassette {
+    let pick = |headers: &reqwest::header::HeaderMap, keep: &[&str]| -> BTreeMap<String, String> {
+        keep.iter()
+            .filter_map(|k| headers.get(*k).and_then(|v| v.to_str().ok()).map(|v| (k.to_string(), v.to_string())))
+            .collect()
+    };
+    let mut request_headers = pick(client_headers, &KEPT_REQUEST_HEADERS);
+    request_headers.extend(pick(&req.options.headers, &KEPT_REQUEST_HEADERS));
+    request_headers.remove("content-type");
+    let request_body = match &req.body {
+        crate::client::Body::Json(b) => serde_json::from_slice(b).ok(),
+        _ => None,
+    };
+    let response_headers = pick(response_headers, &KEPT_RESPONSE_HEADERS);
+    let content_type = response_headers.get("content-type").cloned().unwrap_or_default();
+    let mut response = RecordedResponse { status, headers: response_headers, body: None, text: None, base64: None };
+    if body.is_empty() {
+        // No body to keep.
+    } else if content_type.starts_with("application/json") || content_type.is_empty() {
+        match serde_json::from_slice(body) {
+            Ok(v) => response.body = Some(v),
+            Err(_) => response.text = Some(String::from_utf8_lossy(body).into_owned()),
+        }
+    } else {
+        match std::str::from_utf8(body) {
+            Ok(t) => response.text = Some(t.to_string()),
+            Err(_) => response.base64 = Some(base64::engine::general_purpose::STANDARD.encode(body)),
+        }
+    }
+    Cassette {
+        operation: req.operation.to_string(),
+        provenance: Provenance::Recorded,
+        description: None,
+        request: RecordedRequest {
+            method: req.method.to_string(),
+            path: req.path.to_string(),
+            query: req.query.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            headers: request_headers,
+            body: request_body,
+            multipart: None,
+        },
+        response,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_round_trip_keeps_null_bodies_and_string_queries() {
+        let text = "operation: get_source_embedding_migration\nprovenance: authored\nrequest:\n  method: GET\n  path: /sources/s/embedding-migration\n  query:\n    limit: 5\nresponse:\n  status: 200\n  body: null\n";
+        let c = Cassette::from_yaml(text).unwrap();
+        assert_eq!(c.response.body, Some(Value::Null));
+        assert_eq!(c.request.query.get("limit").map(String::as_str), Some("5"));
+        assert_eq!(c.response.body_bytes(), b"null");
+        let again = Cassette::from_yaml(&c.to_yaml()).unwrap();
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn scrubbing_replaces_personal_data_consistently() {
+        let mut s = Scrubber::new();
+        let mut v = serde_json::json!({"account_id": "acc-123", "email": "Ada.Lovelace@corp.io", "nested": [{"account_id": "acc-123"}],
+            "note": "call +1 (415) 555-0100 or mail ops@corp.io", "id": "agent-1"});
+        s.scrub_json(&mut v);
+        assert_eq!(v["email"], "user@example.com");
+        assert_eq!(v["account_id"], v["nested"][0]["account_id"], "one placeholder per original id");
+        assert_ne!(v["account_id"], "acc-123");
+        assert_eq!(v["note"], "call +10000000000 or mail user@example.com");
+        assert_eq!(v["id"], "agent-1", "resource ids are kept");
+    }
+}
