@@ -434,8 +434,7 @@ fn operation(op: &Op, raw: &BTreeMap<String, RawOp>, view: &Value) -> Result<Ope
     let mut ctor_names = Vec::new();
     let mut ctor_stmts = Vec::new();
     let mut setters = Vec::new();
-    let mut path_fmt = op.path.clone();
-    let mut path_args = Vec::new();
+    let mut path_args: Vec<(String, Ident, bool)> = Vec::new();
     let mut arg_docs = Vec::new();
     let mut dyn_ctor = Vec::new();
     let mut dyn_setters = Vec::new();
@@ -447,9 +446,8 @@ fn operation(op: &Op, raw: &BTreeMap<String, RawOp>, view: &Value) -> Result<Ope
         match p["in"].as_str() {
             Some("path") => {
                 let uuid = p["schema"]["format"].as_str() == Some("uuid");
-                path_fmt = path_fmt.replace(&format!("{{{name}}}"), "{}");
-                path_args.push(quote!(call.segment(#name, &#var.into(), #uuid)));
-                ctor_args.push(quote!(#var: impl Into<String>));
+                path_args.push((name.to_string(), var.clone(), uuid));
+                ctor_args.push(quote!(#var: impl AsRef<str>));
                 ctor_names.push(quote!(#var));
                 dyn_ctor.push(quote!(crate::dynamic::arg_str(args, #name)?));
                 arg_docs.push(format!("- `{}`: {}", name.to_snake_case(), pdoc.unwrap_or("path parameter")));
@@ -611,11 +609,31 @@ fn operation(op: &Op, raw: &BTreeMap<String, RawOp>, view: &Value) -> Result<Ope
         }
     }
 
-    let path_fmt_lit = path_fmt;
-    let path_stmt = if path_args.is_empty() {
-        quote!(call.path = #path_fmt_lit.to_string();)
-    } else {
-        quote!(call.path = format!(#path_fmt_lit, #(#path_args),*);)
+    // The path, built piece by piece: literal text, then each parameter encoded in place.
+    let mut path_pieces = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
+        let literal = &rest[..start];
+        if !literal.is_empty() {
+            path_pieces.push(quote!(path.push_str(#literal);));
+        }
+        let name = &rest[start + 1..end];
+        let (_, var, uuid) = path_args
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .ok_or_else(|| gen_err(format!("{id}: path parameter `{name}` is not declared")))?;
+        path_pieces.push(quote!(call.push_segment(&mut path, #name, #var.as_ref(), #uuid);));
+        rest = &rest[(end + 1).min(rest.len())..];
+    }
+    if !rest.is_empty() {
+        path_pieces.push(quote!(path.push_str(#rest);));
+    }
+    let capacity = op.path.len() + 32 * path_args.len();
+    let path_stmt = quote! {
+        let mut path = String::with_capacity(#capacity);
+        #(#path_pieces)*
+        call.path = path;
     };
     let arg_doc_text = if arg_docs.is_empty() { None } else { Some(format!("Arguments:\n{}", arg_docs.join("\n"))) };
     let method_doc = doc_lines(&[summary, description, Some(&endpoint), arg_doc_text.as_deref()]);

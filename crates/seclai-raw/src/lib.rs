@@ -11,6 +11,9 @@
 //!   crate sends those). Error statuses are not typed here; they come back as
 //!   [`Error::UnexpectedResponse`] with the body still readable.
 //!
+//! TLS: this crate enables none by default (the `seclai` crate brings rustls with `ring`); for
+//! HTTPS with this crate alone, enable the `rustls` feature.
+//!
 //! A [`Client`] made with [`Client::new`] sends requests with a plain `reqwest::Client` and
 //! progenitor's 15 second total timeout, which cuts long streams: prefer
 //! [`Client::new_with_client`], or give it a [`Transport`] (the `seclai` crate does) to route

@@ -73,12 +73,24 @@ impl Call {
     /// A path parameter, checked and percent-encoded. An empty value would silently address
     /// another endpoint (`/agents/` lists agents), so it is refused.
     pub(crate) fn segment(&mut self, name: &str, value: &str, uuid: bool) -> String {
+        let mut out = String::with_capacity(value.len());
+        self.push_segment(&mut out, name, value, uuid);
+        out
+    }
+
+    /// Appends a checked, percent-encoded path parameter to `path`.
+    pub(crate) fn push_segment(&mut self, path: &mut String, name: &str, value: &str, uuid: bool) {
         if value.trim().is_empty() {
             self.fail(format!("`{name}` must not be empty"));
         } else if uuid && uuid::Uuid::parse_str(value).is_err() {
             self.fail(format!("`{name}` must be a UUID, got `{value}`"));
         }
-        percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+        // Ids are almost always plain: skip the encoder then.
+        if value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')) {
+            path.push_str(value);
+        } else {
+            path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
+        }
     }
 
     fn set_query(&mut self, name: &'static str, value: String) {

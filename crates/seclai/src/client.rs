@@ -183,7 +183,16 @@ const REQUEST_ID_HEADERS: [&str; 6] =
     ["x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id", "x-correlation-id", "cf-ray"];
 
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
-    REQUEST_ID_HEADERS.iter().find_map(|h| headers.get(*h)).and_then(|v| v.to_str().ok()).map(String::from)
+    // One pass over the (few) response headers: cheaper than a hashed lookup per candidate.
+    let mut best: Option<(usize, &HeaderValue)> = None;
+    for (name, value) in headers {
+        if let Some(rank) = REQUEST_ID_HEADERS.iter().position(|h| name.as_str() == *h)
+            && best.is_none_or(|(r, _)| rank < r)
+        {
+            best = Some((rank, value));
+        }
+    }
+    best.and_then(|(_, v)| v.to_str().ok()).map(String::from)
 }
 
 /// The most of an error body we keep.
@@ -217,7 +226,8 @@ impl Client {
             request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        self.execute_url(req, url).instrument(span).await
+        // Boxed: the request future is large, and every enclosing future would otherwise copy it.
+        Box::pin(self.execute_url(req, url)).instrument(span).await
     }
 
     async fn execute_url(&self, req: Request<'_>, url: reqwest::Url) -> Result<reqwest::Response> {
@@ -251,13 +261,17 @@ impl Client {
                 request.headers_mut().insert(name, value);
             }
             *request.body_mut() = body;
-            *request.timeout_mut() = timeout;
+            if timeout.is_some() {
+                *request.timeout_mut() = timeout;
+            }
 
             let decision = match inner.http.execute(request).await {
                 Ok(response) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
-                    if let Some(id) = request_id(response.headers()) {
+                    if !span.is_disabled()
+                        && let Some(id) = request_id(response.headers())
+                    {
                         span.record("request_id", id.as_str());
                     }
                     if status.is_success() {
@@ -300,29 +314,28 @@ impl Client {
         }
     }
 
-    /// Sends a request and returns its status, headers and whole body.
-    pub(crate) async fn execute_bytes(
-        &self,
-        req: Request<'_>,
-    ) -> Result<(StatusCode, HeaderMap, Bytes, RequestContext)> {
-        let context =
-            RequestContext { operation: req.operation, method: req.method.clone(), path: req.path.to_string() };
+    /// Sends a request and returns its whole successful answer.
+    pub(crate) async fn execute_bytes(&self, req: Request<'_>) -> Result<Fetched> {
         let timeout = req.options.timeout.or(self.inner.timeout);
         let kept = self.is_recording().then(|| req.clone());
-        let response = self.execute(req).await?;
+        let (operation, method, path) = (req.operation, req.method.clone(), req.path.to_string());
+        let mut response = self.execute(req).await?;
         let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(|e| transport_error(e, context.clone(), timeout))?;
+        // Moved out, not copied: the request id is read only when something goes wrong.
+        let headers = std::mem::take(response.headers_mut());
+        let bytes = response.bytes().await.map_err(|e| {
+            transport_error(e, RequestContext { operation, method: method.clone(), path: path.clone() }, timeout)
+        })?;
         if let Some(req) = kept {
             self.record(&req, status.as_u16(), &headers, &bytes);
         }
-        Ok((status, headers, bytes, context))
+        Ok(Fetched { status, headers, bytes, operation, method, path })
     }
 
     /// Sends a request and decodes its JSON body.
     pub(crate) async fn execute_json<T: DeserializeOwned>(&self, req: Request<'_>) -> Result<T> {
-        let (status, headers, bytes, context) = self.execute_bytes(req).await?;
-        decode_json(&bytes, context, status, request_id(&headers))
+        let fetched = self.execute_bytes(req).await?;
+        fetched.json()
     }
 
     /// Sends a request whose success has no body (204).
@@ -364,17 +377,45 @@ impl Client {
     }
 }
 
+/// A successful answer, read whole.
+pub(crate) struct Fetched {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) bytes: Bytes,
+    operation: &'static str,
+    method: Method,
+    path: String,
+}
+
+impl Fetched {
+    /// Where it came from (for errors).
+    pub(crate) fn context(&self) -> RequestContext {
+        RequestContext { operation: self.operation, method: self.method.clone(), path: self.path.clone() }
+    }
+
+    /// The request id the server gave, if any.
+    pub(crate) fn request_id(&self) -> Option<String> {
+        request_id(&self.headers)
+    }
+
+    /// The body decoded as JSON.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        decode_json(&self.bytes, self.status, || (self.context(), self.request_id()))
+    }
+}
+
 /// Decodes JSON; on failure, decodes again while tracking the path, to say where it broke.
 /// (The tracking costs nothing on the happy path because it only runs after a failure.)
+/// `origin` gives the context and request id, and is called only on failure.
 pub(crate) fn decode_json<T: DeserializeOwned>(
     bytes: &[u8],
-    context: RequestContext,
     status: StatusCode,
-    request_id: Option<String>,
+    origin: impl FnOnce() -> (RequestContext, Option<String>),
 ) -> Result<T> {
     match serde_json::from_slice(bytes) {
         Ok(v) => Ok(v),
         Err(first) => {
+            let (context, request_id) = origin();
             let de = &mut serde_json::Deserializer::from_slice(bytes);
             let (path, message) = match serde_path_to_error::deserialize::<_, T>(de) {
                 Err(e) => (e.path().to_string(), e.into_inner().to_string()),

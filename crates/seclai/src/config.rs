@@ -305,11 +305,14 @@ impl ClientBuilder {
         }
         let http = match self.http.clone() {
             Some(c) => c,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .pool_idle_timeout(Duration::from_secs(60))
-                .build()
-                .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
+            None => {
+                install_crypto_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .pool_idle_timeout(Duration::from_secs(60))
+                    .build()
+                    .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?
+            }
         };
         let (credential, sso_account) = self.resolve_credential(&http)?;
         if let Some(account) = self.account_id.clone().or(sso_account) {
@@ -367,6 +370,20 @@ impl ClientBuilder {
             _ => "no SSO profile (use Client::from_env or .profile(..).config_dir(..))".to_string(),
         };
         Err(Error::config(format!("no credentials found; tried {}, and {sso_note}", tried.join(", "))))
+    }
+}
+
+/// Makes `ring` the process's rustls crypto provider, unless one is installed already.
+///
+/// `seclai` builds reqwest's rustls without a crypto provider of its own (compiling aws-lc
+/// would double the build time) and installs `ring` when it builds a client. Call this before
+/// building `reqwest` clients yourself (for [`ClientBuilder::http_client`], say) if your
+/// application does not enable a reqwest TLS feature of its own.
+pub fn install_crypto_provider() {
+    #[cfg(feature = "rustls")]
+    {
+        // Err means a provider is already installed: the application's choice stands.
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 

@@ -237,10 +237,10 @@ impl SourceExports {
     /// let bytes = client.sources().exports().download("source-uuid", "export-uuid").to_file("export.jsonl").await?;
     /// # Ok(()) }
     /// ```
-    pub fn download(&self, source_connection_id: impl Into<String>, export_id: impl Into<String>) -> DownloadRequest {
+    pub fn download(&self, source_connection_id: impl AsRef<str>, export_id: impl AsRef<str>) -> DownloadRequest {
         let mut call = Call::new(self.client.clone(), &DOWNLOAD_EXPORT);
-        let s = call.segment("source_connection_id", &source_connection_id.into(), true);
-        let e = call.segment("export_id", &export_id.into(), true);
+        let s = call.segment("source_connection_id", source_connection_id.as_ref(), true);
+        let e = call.segment("export_id", export_id.as_ref(), true);
         call.path = format!("/sources/{s}/exports/{e}/download");
         DownloadRequest { call, idle_timeout: None }
     }
@@ -249,10 +249,10 @@ impl SourceExports {
 impl AgentRuns {
     /// Downloads a file a run produced (`GET /v2/agent-runs/{run_id}/attachments/{attachment_id}`).
     /// The `attachment_id` is the URL-safe base64 of the attachment's `storage_key`.
-    pub fn download_attachment(&self, run_id: impl Into<String>, attachment_id: impl Into<String>) -> DownloadRequest {
+    pub fn download_attachment(&self, run_id: impl AsRef<str>, attachment_id: impl AsRef<str>) -> DownloadRequest {
         let mut call = Call::new(self.client.clone(), &DOWNLOAD_ATTACHMENT);
-        let r = call.segment("run_id", &run_id.into(), true);
-        let a = call.segment("attachment_id", &attachment_id.into(), false);
+        let r = call.segment("run_id", run_id.as_ref(), true);
+        let a = call.segment("attachment_id", attachment_id.as_ref(), false);
         call.path = format!("/v2/agent-runs/{r}/attachments/{a}");
         DownloadRequest { call, idle_timeout: None }
     }

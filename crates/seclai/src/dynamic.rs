@@ -115,7 +115,7 @@ fn context(operation: &'static str) -> crate::RequestContext {
 }
 
 pub(crate) fn decode_as<T: DeserializeOwned + Serialize>(operation: &'static str, bytes: &[u8]) -> Result<Value> {
-    let value: T = crate::client::decode_json(bytes, context(operation), reqwest::StatusCode::OK, None)?;
+    let value: T = crate::client::decode_json(bytes, reqwest::StatusCode::OK, || (context(operation), None))?;
     to_json(&value)
 }
 

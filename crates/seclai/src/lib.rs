@@ -66,7 +66,7 @@ mod generated {
 pub use client::{Client, RequestOptions};
 pub use config::{
     ClientBuilder, DEFAULT_API_KEY_HEADER, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, KNOWN_API_VERSIONS, LATEST_API_VERSION,
+    DEFAULT_TIMEOUT, KNOWN_API_VERSIONS, LATEST_API_VERSION, install_crypto_provider,
 };
 pub use error::{
     ApiError, ApiErrorKind, DecodeError, DefinitionError, Error, ErrorBody, FieldError, RequestContext, Result,

@@ -17,7 +17,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::call::Call;
-use crate::client::request_id;
 use crate::error::{DecodeError, Error, RequestContext, Result, snippet};
 
 /// How a list operation pages.
@@ -282,8 +281,8 @@ impl Walk {
 /// Sends one list request and decodes its page.
 pub(crate) async fn fetch_page<T: DeserializeOwned>(call: Call, items_key: Option<&'static str>) -> Result<Page<T>> {
     call.check()?;
-    let (status, headers, bytes, context) = call.client.execute_bytes(call.request()).await?;
-    decode_page(&bytes, items_key, &context, status.as_u16(), request_id(&headers))
+    let f = call.client.execute_bytes(call.request()).await?;
+    decode_page(&f.bytes, items_key, &f.context(), f.status.as_u16(), f.request_id())
 }
 
 /// A stream of the pages of a list, starting at the builder's page (or offset).
@@ -300,7 +299,36 @@ pub(crate) fn items<T>(call: Call) -> BoxStream<'static, Result<T>>
 where
     T: DeserializeOwned + Serialize + Send + 'static,
 {
-    pages::<T>(call).map_ok(|p| stream::iter(p.items.into_iter().map(Ok))).try_flatten().boxed()
+    Items { pages: pages::<T>(call), current: Vec::new().into_iter() }.boxed()
+}
+
+/// The items of the pages, handed out straight from each page's vector: one step per item,
+/// with no nested stream machinery.
+struct Items<T> {
+    pages: BoxStream<'static, Result<Page<T>>>,
+    current: std::vec::IntoIter<T>,
+}
+
+impl<T> Unpin for Items<T> {}
+
+impl<T> futures::Stream for Items<T> {
+    type Item = Result<T>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<T>>> {
+        loop {
+            if let Some(item) = self.current.next() {
+                return std::task::Poll::Ready(Some(Ok(item)));
+            }
+            match futures::ready!(self.pages.as_mut().poll_next(cx)) {
+                Some(Ok(page)) => self.current = page.items.into_iter(),
+                Some(Err(e)) => return std::task::Poll::Ready(Some(Err(e))),
+                None => return std::task::Poll::Ready(None),
+            }
+        }
+    }
 }
 
 /// Collects the items of a list, stopping after `max` items when given.

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::{Body, Client, Request, RequestOptions, decode_json, request_id};
+use crate::client::{Body, Client, Request, RequestOptions, decode_json};
 use crate::error::{Error, Result};
 
 impl Client {
@@ -120,9 +120,9 @@ impl RawRequest {
     pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
         self.check()?;
         let query = self.query_pairs();
-        let (status, headers, bytes, context) = self.client.execute_bytes(self.request(&query)).await?;
-        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { &bytes };
-        decode_json(bytes, context, status, request_id(&headers))
+        let f = self.client.execute_bytes(self.request(&query)).await?;
+        let bytes: &[u8] = if f.bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { &f.bytes };
+        decode_json(bytes, f.status, || (f.context(), f.request_id()))
     }
 
     /// Sends the request and returns the successful response as it came (for files).

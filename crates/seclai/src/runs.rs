@@ -21,7 +21,7 @@ use crate::client::{Body, Request, request_id, transport_error};
 use crate::error::{DecodeError, Error, RequestContext, Result, snippet};
 use crate::idle::IdleBody;
 use crate::resources::AgentRuns;
-use crate::sse::{SseDecoder, SseEvent};
+use crate::sse::{SseDecoder, SseEventRef};
 use crate::types::{AgentRunRequest, AgentRunResponse, AgentRunStatus, AgentRunStreamRequest};
 use crate::wait::{WaitOptions, poll_until};
 
@@ -124,39 +124,75 @@ impl RunEventStream {
     }
 
     /// Only the text tokens.
-    pub fn tokens(self) -> impl Stream<Item = Result<String>> + Send {
-        self.filter_map(|e| async move {
-            match e {
-                Ok(RunEvent::Token(t)) => Some(Ok(t)),
-                Ok(_) => None,
-                Err(e) => Some(Err(e)),
+    pub fn tokens(self) -> Tokens {
+        Tokens { events: self }
+    }
+}
+
+/// The text tokens of a run's stream (see [`RunEventStream::tokens`]).
+#[derive(Debug)]
+pub struct Tokens {
+    events: RunEventStream,
+}
+
+impl Tokens {
+    /// The run id, once an event has named it.
+    pub fn run_id(&self) -> Option<&str> {
+        self.events.run_id()
+    }
+}
+
+impl Stream for Tokens {
+    type Item = Result<String>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<String>>> {
+        loop {
+            match futures::ready!(Pin::new(&mut self.events).poll_next(cx)) {
+                Some(Ok(RunEvent::Token(t))) => return Poll::Ready(Some(Ok(t))),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                None => return Poll::Ready(None),
             }
-        })
+        }
+    }
+}
+
+/// What a run stream knows besides its bytes: for errors, and the run id.
+struct Origin<'a> {
+    context: &'a RequestContext,
+    request_id: &'a Option<String>,
+    run_id: &'a mut Option<String>,
+}
+
+impl Origin<'_> {
+    fn decode_error(&self, e: &SseEventRef<'_>, path: String, message: String) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            context: self.context.clone(),
+            status: 200,
+            path: format!("event `{}` data: {path}", e.event),
+            message,
+            snippet: snippet(e.data),
+            request_id: self.request_id.clone(),
+        }))
     }
 
-    fn decode_run(&self, e: &SseEvent) -> Result<Box<AgentRunResponse>> {
-        serde_json::from_slice::<AgentRunResponse>(&e.data).map(Box::new).map_err(|first| {
-            let de = &mut serde_json::Deserializer::from_slice(&e.data);
+    fn decode_run(&self, e: &SseEventRef<'_>) -> Result<Box<AgentRunResponse>> {
+        serde_json::from_slice::<AgentRunResponse>(e.data).map(Box::new).map_err(|first| {
+            let de = &mut serde_json::Deserializer::from_slice(e.data);
             let (path, message) = match serde_path_to_error::deserialize::<_, AgentRunResponse>(de) {
                 Err(err) => (err.path().to_string(), err.into_inner().to_string()),
                 Ok(_) => (".".into(), first.to_string()),
             };
-            Error::Decode(Box::new(DecodeError {
-                context: self.context.clone(),
-                status: 200,
-                path: format!("event `{}` data: {path}", e.event),
-                message,
-                snippet: snippet(&e.data),
-                request_id: self.request_id.clone(),
-            }))
+            self.decode_error(e, path, message)
         })
     }
 
-    fn convert(&mut self, e: SseEvent) -> Result<RunEvent> {
-        let event = match e.event.as_str() {
+    /// The typed event of a decoded SSE event.
+    fn convert(&mut self, e: SseEventRef<'_>) -> Result<RunEvent> {
+        let event = match e.event {
             "init" => {
                 let run = self.decode_run(&e)?;
-                self.run_id = Some(run.run_id.clone());
+                *self.run_id = Some(run.run_id.clone());
                 RunEvent::Init(run)
             }
             "done" => {
@@ -164,39 +200,30 @@ impl RunEventStream {
                 self.run_id.get_or_insert_with(|| run.run_id.clone());
                 RunEvent::Done(run)
             }
-            "stream_token" => match serde_json::from_slice::<Token>(&e.data) {
+            "stream_token" => match serde_json::from_slice::<Token>(e.data) {
                 Ok(t) => RunEvent::Token(t.token.into_owned()),
-                Err(err) => {
-                    return Err(Error::Decode(Box::new(DecodeError {
-                        context: self.context.clone(),
-                        status: 200,
-                        path: "event `stream_token` data: token".into(),
-                        message: err.to_string(),
-                        snippet: snippet(&e.data),
-                        request_id: self.request_id.clone(),
-                    })));
-                }
+                Err(err) => return Err(self.decode_error(&e, "token".into(), err.to_string())),
             },
-            "stream_end" => RunEvent::StreamEnd(json_or_text(&e.data)),
-            "status" => RunEvent::Status(json_or_text(&e.data)),
+            "stream_end" => RunEvent::StreamEnd(json_or_text(e.data)),
+            "status" => RunEvent::Status(json_or_text(e.data)),
             "timeout" => {
-                let data = json_or_text(&e.data);
+                let data = json_or_text(e.data);
                 RunEvent::Timeout { run_id: str_field(&data, "run_id").or_else(|| self.run_id.clone()), data }
             }
             "error" => {
-                let data = json_or_text(&e.data);
+                let data = json_or_text(e.data);
                 let message = str_field(&data, "error")
                     .or_else(|| str_field(&data, "message"))
                     .or_else(|| data.as_str().map(String::from));
                 RunEvent::Error { run_id: str_field(&data, "run_id").or_else(|| self.run_id.clone()), message, data }
             }
-            name if name.starts_with("step") => RunEvent::Step { event: name.to_string(), data: json_or_text(&e.data) },
-            _ => RunEvent::Unknown { event: e.event, data: String::from_utf8_lossy(&e.data).into_owned() },
+            name if name.starts_with("step") => RunEvent::Step { event: name.to_string(), data: json_or_text(e.data) },
+            name => RunEvent::Unknown { event: name.to_string(), data: String::from_utf8_lossy(e.data).into_owned() },
         };
         if self.run_id.is_none()
             && let RunEvent::Status(v) | RunEvent::Step { data: v, .. } | RunEvent::StreamEnd(v) = &event
         {
-            self.run_id = str_field(v, "run_id");
+            *self.run_id = str_field(v, "run_id");
         }
         Ok(event)
     }
@@ -223,8 +250,10 @@ impl Stream for RunEventStream {
             return Poll::Ready(Some(single));
         }
         loop {
-            if let Some(event) = this.decoder.next_event() {
-                return Poll::Ready(Some(this.convert(event)));
+            if let Some(event) = this.decoder.next_ref() {
+                let mut origin =
+                    Origin { context: &this.context, request_id: &this.request_id, run_id: &mut this.run_id };
+                return Poll::Ready(Some(origin.convert(event)));
             }
             if this.finished {
                 return Poll::Ready(None);
@@ -342,7 +371,7 @@ impl StreamRun {
                 .map_err(|_| Error::Timeout { context: context.clone(), after: idle })?
                 .map_err(|e| transport_error(e, context.clone(), Some(idle)))?;
             let run: AgentRunResponse =
-                crate::client::decode_json(&bytes, context, reqwest::StatusCode::OK, request_id)?;
+                crate::client::decode_json(&bytes, reqwest::StatusCode::OK, || (context, request_id))?;
             stream.run_id = Some(run.run_id.clone());
             let terminal = is_terminal(&run.status);
             stream.single =
@@ -549,13 +578,13 @@ impl AgentRuns {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn stream<B>(&self, agent_id: impl Into<String>, body: B) -> StreamRun
+    pub fn stream<B>(&self, agent_id: impl AsRef<str>, body: B) -> StreamRun
     where
         B: TryInto<AgentRunStreamRequest>,
         B::Error: Display,
     {
         let mut call = Call::new(self.client.clone(), &STREAM_RUN);
-        let segment = call.segment("agent_id", &agent_id.into(), false);
+        let segment = call.segment("agent_id", agent_id.as_ref(), false);
         call.path = format!("/agents/{segment}/runs/stream");
         StreamRun { call, body: body.try_into().map_err(|e| e.to_string()), idle_timeout: None }
     }
@@ -570,7 +599,7 @@ impl AgentRuns {
     /// println!("{}: {:?}", done.run.status, done.run.output);
     /// # Ok(()) }
     /// ```
-    pub fn run_and_wait<B>(&self, agent_id: impl Into<String>, body: B) -> RunAndWait
+    pub fn run_and_wait<B>(&self, agent_id: impl AsRef<str>, body: B) -> RunAndWait
     where
         B: TryInto<AgentRunStreamRequest>,
         B::Error: Display,
@@ -579,7 +608,7 @@ impl AgentRuns {
     }
 
     /// Starts a run with `POST /agents/{agent_id}/runs` and polls it until it is terminal.
-    pub fn run_and_poll<B>(&self, agent_id: impl Into<String>, body: B) -> RunAndPoll
+    pub fn run_and_poll<B>(&self, agent_id: impl AsRef<str>, body: B) -> RunAndPoll
     where
         B: TryInto<AgentRunRequest>,
         B::Error: Display,

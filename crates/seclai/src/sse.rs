@@ -21,23 +21,132 @@ pub struct SseEvent {
     pub retry: Option<u64>,
 }
 
+/// An event borrowed from the decoder's buffers (no allocation): see [`SseDecoder::next_ref`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SseEventRef<'a> {
+    /// The `event` field, or `message`.
+    pub event: &'a str,
+    /// The `data` lines, joined with `\n`.
+    pub data: &'a [u8],
+    /// The last `id` seen so far.
+    pub id: Option<&'a str>,
+    /// The `retry` field of this event, in milliseconds.
+    pub retry: Option<u64>,
+}
+
+impl SseEventRef<'_> {
+    /// An owned copy.
+    pub fn to_owned_event(&self) -> SseEvent {
+        SseEvent {
+            event: self.event.to_string(),
+            data: Bytes::copy_from_slice(self.data),
+            id: self.id.map(String::from),
+            retry: self.retry,
+        }
+    }
+}
+
+/// The fields of the event being read; buffers are reused from one event to the next.
+#[derive(Debug, Default)]
+struct Fields {
+    event: String,
+    data: Vec<u8>,
+    has_data: bool,
+    last_id: Option<String>,
+    retry: Option<u64>,
+    /// Some field of an event was seen since the last dispatch.
+    in_event: bool,
+    /// The event ready to hand out (its buffers stay valid until the next call).
+    ready: bool,
+    ready_retry: Option<u64>,
+}
+
+impl Fields {
+    /// Processes one line (without its terminator); returns true when an event is ready.
+    fn line(&mut self, line: &[u8]) -> bool {
+        if line.is_empty() {
+            return self.dispatch();
+        }
+        if line[0] == b':' {
+            return false; // a comment: keep-alive
+        }
+        let (name, value) = match line.iter().position(|&b| b == b':') {
+            Some(i) => {
+                let v = &line[i + 1..];
+                (&line[..i], v.strip_prefix(b" ").unwrap_or(v))
+            }
+            None => (line, &b""[..]),
+        };
+        match name {
+            b"data" => {
+                if self.has_data {
+                    self.data.push(b'\n');
+                }
+                self.data.extend_from_slice(value);
+                self.has_data = true;
+                self.in_event = true;
+            }
+            b"event" => {
+                self.event.clear();
+                match std::str::from_utf8(value) {
+                    Ok(v) => self.event.push_str(v),
+                    Err(_) => self.event.push_str(&String::from_utf8_lossy(value)),
+                }
+                self.in_event = true;
+            }
+            b"id" if !value.contains(&0) => {
+                self.last_id = Some(String::from_utf8_lossy(value).into_owned());
+                self.in_event = true;
+            }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                self.retry = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok());
+                self.in_event = true;
+            }
+            _ => {} // unknown fields are ignored
+        }
+        false
+    }
+
+    fn dispatch(&mut self) -> bool {
+        self.in_event = false;
+        let retry = self.retry.take();
+        if !self.has_data {
+            // No data: nothing is dispatched, and the event name is reset.
+            self.event.clear();
+            return false;
+        }
+        self.has_data = false;
+        if self.event.is_empty() {
+            self.event.push_str("message");
+        }
+        self.ready = true;
+        self.ready_retry = retry;
+        true
+    }
+
+    /// Forgets the event handed out, keeping the buffers' capacity.
+    fn consume(&mut self) {
+        if self.ready {
+            self.ready = false;
+            self.event.clear();
+            self.data.clear();
+        }
+    }
+}
+
 /// Incremental decoder: feed chunks, take events.
 #[derive(Debug, Default)]
 pub struct SseDecoder {
     buf: BytesMut,
+    /// Where the unread part of `buf` starts.
+    pos: usize,
     /// Bytes of `buf` already scanned for a line end (so a long line is scanned once).
     scanned: usize,
     /// The previous chunk ended with `\r`: a `\n` at the start of the next one belongs to it.
     pending_cr: bool,
     /// Whether the start of the stream (and a possible byte order mark) was handled.
     started: bool,
-    event: String,
-    data: BytesMut,
-    has_data: bool,
-    last_id: Option<String>,
-    retry: Option<u64>,
-    /// Some field of an event was seen since the last dispatch.
-    in_event: bool,
+    fields: Fields,
 }
 
 impl SseDecoder {
@@ -55,104 +164,69 @@ impl SseDecoder {
             }
             self.pending_cr = false;
         }
+        if self.pos > 0 {
+            // Drop what was read; BytesMut moves its start, or compacts when it must grow.
+            self.buf.advance(self.pos);
+            self.scanned -= self.pos;
+            self.pos = 0;
+        }
         self.buf.extend_from_slice(chunk);
     }
 
-    /// The next complete event, if the buffered bytes hold one.
+    /// The next complete event, owned.
     pub fn next_event(&mut self) -> Option<SseEvent> {
+        self.next_ref().map(|e| e.to_owned_event())
+    }
+
+    /// The next complete event, borrowed from the decoder (valid until the next call): the
+    /// allocation-free way to read a stream.
+    pub fn next_ref(&mut self) -> Option<SseEventRef<'_>> {
+        self.fields.consume();
         if !self.started {
             if self.buf.len() < 3 && b"\xEF\xBB\xBF".starts_with(&self.buf) {
                 return None;
             }
             if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                self.buf.advance(3);
+                self.pos = 3;
+                self.scanned = self.scanned.max(3);
             }
             self.started = true;
         }
         loop {
-            let rest = &self.buf[self.scanned..];
-            let Some(pos) = memchr2(b'\n', b'\r', rest) else {
+            let from = self.scanned.max(self.pos);
+            let Some(offset) = memchr2(b'\n', b'\r', &self.buf[from..]) else {
                 self.scanned = self.buf.len();
                 return None;
             };
-            let end = self.scanned + pos;
-            let terminator = self.buf[end];
-            let mut consumed = end + 1;
-            if terminator == b'\r' {
+            let end = from + offset;
+            let mut next = end + 1;
+            if self.buf[end] == b'\r' {
                 match self.buf.get(end + 1) {
-                    Some(b'\n') => consumed += 1,
+                    Some(b'\n') => next += 1,
                     Some(_) => {}
                     // `\r` at the end of what we have: a `\n` may follow in the next chunk.
                     None => self.pending_cr = true,
                 }
             }
-            let line = self.buf.split_to(consumed);
-            self.scanned = 0;
-            if let Some(event) = self.line(&line[..end]) {
-                return Some(event);
+            let start = self.pos;
+            self.pos = next;
+            self.scanned = next;
+            if self.fields.line(&self.buf[start..end]) {
+                let f = &self.fields;
+                return Some(SseEventRef {
+                    event: &f.event,
+                    data: &f.data,
+                    id: f.last_id.as_deref(),
+                    retry: f.ready_retry,
+                });
             }
         }
-    }
-
-    /// Processes one line (without its terminator); returns an event on a blank line.
-    fn line(&mut self, line: &[u8]) -> Option<SseEvent> {
-        if line.is_empty() {
-            return self.dispatch();
-        }
-        if line[0] == b':' {
-            return None; // a comment: keep-alive
-        }
-        let (name, value) = match line.iter().position(|&b| b == b':') {
-            Some(i) => {
-                let v = &line[i + 1..];
-                (&line[..i], v.strip_prefix(b" ").unwrap_or(v))
-            }
-            None => (line, &b""[..]),
-        };
-        match name {
-            b"data" => {
-                if self.has_data {
-                    self.data.extend_from_slice(b"\n");
-                }
-                self.data.extend_from_slice(value);
-                self.has_data = true;
-                self.in_event = true;
-            }
-            b"event" => {
-                self.event.clear();
-                self.event.push_str(&String::from_utf8_lossy(value));
-                self.in_event = true;
-            }
-            b"id" if !value.contains(&0) => {
-                self.last_id = Some(String::from_utf8_lossy(value).into_owned());
-                self.in_event = true;
-            }
-            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                self.retry = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok());
-                self.in_event = true;
-            }
-            _ => {} // unknown fields are ignored
-        }
-        None
-    }
-
-    fn dispatch(&mut self) -> Option<SseEvent> {
-        self.in_event = false;
-        let retry = self.retry.take();
-        if !self.has_data {
-            // No data: nothing is dispatched, and the event name is reset.
-            self.event.clear();
-            return None;
-        }
-        self.has_data = false;
-        let event = if self.event.is_empty() { "message".to_string() } else { std::mem::take(&mut self.event) };
-        Some(SseEvent { event, data: self.data.split().freeze(), id: self.last_id.clone(), retry })
     }
 
     /// Whether the stream stopped inside an event (fields seen, no blank line yet) or inside a
     /// line. Such an event is never dispatched; callers treat it as a cut stream.
     pub fn has_partial_event(&self) -> bool {
-        self.in_event || !self.buf.is_empty()
+        self.fields.in_event || self.pos < self.buf.len()
     }
 }
 

@@ -322,7 +322,7 @@ impl<T: serde::de::DeserializeOwned> Upload<T> {
             .bytes()
             .await
             .map_err(|e| crate::client::transport_error(e, context.clone(), self.call.options.timeout))?;
-        crate::client::decode_json(&bytes, context, status, id)
+        crate::client::decode_json(&bytes, status, || (context, id))
     }
 }
 
@@ -352,13 +352,9 @@ impl Sources {
     /// println!("{}", done.status);
     /// # Ok(()) }
     /// ```
-    pub fn upload(
-        &self,
-        source_connection_id: impl Into<String>,
-        file: UploadFile,
-    ) -> Upload<SourceFileUploadResponse> {
+    pub fn upload(&self, source_connection_id: impl AsRef<str>, file: UploadFile) -> Upload<SourceFileUploadResponse> {
         let mut call = Call::new(self.client.clone(), &UPLOAD_TO_SOURCE);
-        let s = call.segment("source_connection_id", &source_connection_id.into(), false);
+        let s = call.segment("source_connection_id", source_connection_id.as_ref(), false);
         call.path = format!("/sources/{s}/upload");
         Upload::new(call, file, MAX_UPLOAD_BYTES)
     }
@@ -368,11 +364,11 @@ impl Contents {
     /// Replaces a content version with a file (`POST /contents/{source_connection_content_version}/upload`).
     pub fn upload(
         &self,
-        source_connection_content_version: impl Into<String>,
+        source_connection_content_version: impl AsRef<str>,
         file: UploadFile,
     ) -> Upload<ContentFileUploadResponse> {
         let mut call = Call::new(self.client.clone(), &UPLOAD_TO_CONTENT);
-        let s = call.segment("source_connection_content_version", &source_connection_content_version.into(), false);
+        let s = call.segment("source_connection_content_version", source_connection_content_version.as_ref(), false);
         call.path = format!("/contents/{s}/upload");
         Upload::new(call, file, MAX_UPLOAD_BYTES)
     }
@@ -382,9 +378,9 @@ impl Agents {
     /// Uploads an input file for a run (`POST /agents/{agent_id}/upload-input`, at most 200 MB).
     /// The answer (202) is still `processing`: wait with [`Agents::wait_input_upload`], or use
     /// [`Agents::upload_input_and_wait`].
-    pub fn upload_input(&self, agent_id: impl Into<String>, file: UploadFile) -> Upload<UploadAgentInputApiResponse> {
+    pub fn upload_input(&self, agent_id: impl AsRef<str>, file: UploadFile) -> Upload<UploadAgentInputApiResponse> {
         let mut call = Call::new(self.client.clone(), &UPLOAD_AGENT_INPUT);
-        let s = call.segment("agent_id", &agent_id.into(), false);
+        let s = call.segment("agent_id", agent_id.as_ref(), false);
         call.path = format!("/agents/{s}/upload-input");
         Upload::new(call, file, MAX_AGENT_INPUT_BYTES)
     }
