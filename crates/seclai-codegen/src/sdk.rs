@@ -406,7 +406,11 @@ pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_code
         pub mod ops {
             #(#op_modules)*
         }
-        #dynamic_tokens
+        /// Calls by operation id (feature `dynamic`: tools need it, applications rarely do).
+        #[cfg(feature = "dynamic")]
+        pub(crate) mod invoke {
+            #dynamic_tokens
+        }
     };
     Ok(Sdk { code: fmt(&all_tokens)?, parts, generated_operations: generated_ids, handwritten_operations: handwritten })
 }

@@ -26,7 +26,7 @@ pub async fn invoke(client: &Client, operation: &str, args: &Value) -> Result<Va
     if !args.is_object() && !args.is_null() {
         return Err(Error::invalid("the arguments must be a JSON object"));
     }
-    match crate::generated::invoke_generated(client, operation, args) {
+    match crate::generated::invoke::invoke_generated(client, operation, args) {
         Some(call) => call.await,
         None if crate::HANDWRITTEN_OPERATIONS.iter().any(|(id, _)| *id == operation) => Err(Error::invalid(format!(
             "`{operation}` streams or uploads files: call its method on the resource instead"
@@ -107,7 +107,7 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Value> {
 /// a body decode to `null`. `None` for the streaming, upload and download operations, which
 /// have their own types.
 pub fn decode(operation: &str, bytes: &[u8]) -> Option<Result<Value>> {
-    crate::generated::decode_generated(operation, bytes)
+    crate::generated::invoke::decode_generated(operation, bytes)
 }
 
 fn context(operation: &'static str) -> crate::RequestContext {

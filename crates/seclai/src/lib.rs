@@ -40,6 +40,7 @@ pub mod cassette;
 mod client;
 mod config;
 pub mod download;
+#[cfg(feature = "dynamic")]
 pub mod dynamic;
 mod error;
 mod idle;
