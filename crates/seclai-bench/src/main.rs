@@ -128,11 +128,16 @@ fn rows(title: &str, per: &str, results: &[(&str, Value)], rate: impl Fn(&Value)
                 if f > 0.0 { format!("{:.2}x", v[k].as_f64().unwrap_or(0.0) / f) } else { "-".into() }
             };
             let units = v["units"].as_f64().unwrap_or(1.0).max(1.0);
+            let cpu_ms = v["cpu_ms"].as_f64().unwrap_or(0.0);
+            let per_unit = if per == "MiB" {
+                format!("{:.2} ms/MiB", cpu_ms / (units / 1048576.0))
+            } else {
+                format!("{:.2} us/{per}", cpu_ms * 1e3 / units)
+            };
             format!(
-                "| {title} | {side} | {:.1} ms | {:.1} ms | {:.2} us/{per} | {} | {} | {} | {} |",
+                "| {title} | {side} | {:.1} ms | {:.1} ms | {per_unit} | {} | {} | {} | {} |",
                 v["wall_ms"].as_f64().unwrap_or(0.0),
-                v["cpu_ms"].as_f64().unwrap_or(0.0),
-                v["cpu_ms"].as_f64().unwrap_or(0.0) * 1e3 / units,
+                cpu_ms,
                 rate(v),
                 ratio("wall_ms"),
                 ratio("cpu_ms"),
@@ -188,10 +193,9 @@ fn decode_rows() -> Vec<String> {
         let typed = time(&decode);
         let untyped = time(&value);
         out.push(format!(
-            "| decode: {name} ({:.1} KiB) | seclai types | {typed:.0} decodes/s | {:.0} MB/s | serde_json::Value: {untyped:.0}/s ({:.2}x) |",
+            "| decode: {name} ({:.1} KiB) | seclai types | {typed:.0} decodes/s | {:.0} MB/s | into serde_json::Value: {untyped:.0}/s |",
             bytes.len() as f64 / 1024.0,
-            typed * bytes.len() as f64 / 1e6,
-            untyped / typed
+            typed * bytes.len() as f64 / 1e6
         ));
     }
     out
@@ -221,8 +225,12 @@ fn main() {
 
 fn suite(args: &[String]) {
     let which = args.first().cloned().unwrap_or_else(|| "all".into());
-    let reps: usize =
-        args.iter().position(|a| a == "--reps").and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(7);
+    let reps: usize = args
+        .iter()
+        .position(|a| a == "--reps")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15);
     let on = |w: &str| which == "all" || which == w;
     let started = Instant::now();
     let server = start_server(100_000);
@@ -265,14 +273,14 @@ fn suite(args: &[String]) {
         let path = workloads::upload_path();
         std::fs::File::create(&path).and_then(|f| f.set_len(200 * 1024 * 1024)).expect("upload file");
         let r = pair("upload", 0, &["floor", "sdk"], "spawn", 3.min(reps));
-        table.extend(rows("5a. upload a 200 MB file", "byte", &r, |v| {
+        table.extend(rows("5a. upload a 200 MB file", "MiB", &r, |v| {
             format!(
                 "{:.0} MB/s",
                 v["units"].as_f64().unwrap_or(0.0) / (v["wall_ms"].as_f64().unwrap_or(1.0) / 1e3) / 1e6
             )
         }));
         let r = pair("download", 0, &["floor", "sdk", "sdk-file"], "spawn", 3.min(reps));
-        table.extend(rows("5b. download a 1 GiB export", "byte", &r, |v| {
+        table.extend(rows("5b. download a 1 GiB export", "MiB", &r, |v| {
             format!(
                 "{:.0} MB/s",
                 v["units"].as_f64().unwrap_or(0.0) / (v["wall_ms"].as_f64().unwrap_or(1.0) / 1e3) / 1e6
@@ -286,7 +294,7 @@ fn suite(args: &[String]) {
         println!("{}", decode_rows().join("\n"));
     }
     println!(
-        "\n{} cores; {} reps per row (medians); suite took {:.0} s",
+        "\n{} cores; each row: median of 3 rounds (fresh processes, sides alternating) of the median of {} reps; peak RSS: the highest of the rounds; suite took {:.0} s",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         reps,
         started.elapsed().as_secs_f64()

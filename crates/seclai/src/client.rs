@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     pub(crate) credential: Credential,
     /// User agent, account, version and default headers: computed once.
     pub(crate) headers: HeaderMap,
+    /// The same plus a static credential (API key, bearer token): what most requests start from.
+    pub(crate) request_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Duration,
     pub(crate) retry: RetryPolicy,
@@ -248,8 +250,10 @@ impl Client {
             span.record("attempt", retries + 1);
             let mut request = reqwest::Request::new(req.method.clone(), url.clone());
             let headers = request.headers_mut();
-            headers.clone_from(&inner.headers);
-            inner.credential.apply(headers).await?;
+            headers.clone_from(&inner.request_headers);
+            if inner.credential.is_dynamic() {
+                inner.credential.apply(headers).await?;
+            }
             for (k, v) in &req.options.headers {
                 headers.insert(k.clone(), v.clone());
             }
@@ -315,16 +319,16 @@ impl Client {
     }
 
     /// Sends a request and returns its whole successful answer.
-    pub(crate) async fn execute_bytes(&self, req: Request<'_>) -> Result<Fetched> {
+    pub(crate) async fn execute_bytes<'a>(&self, req: Request<'a>) -> Result<Fetched<'a>> {
         let timeout = req.options.timeout.or(self.inner.timeout);
         let kept = self.is_recording().then(|| req.clone());
-        let (operation, method, path) = (req.operation, req.method.clone(), req.path.to_string());
+        let (operation, method, path) = (req.operation, req.method.clone(), req.path);
         let mut response = self.execute(req).await?;
         let status = response.status();
         // Moved out, not copied: the request id is read only when something goes wrong.
         let headers = std::mem::take(response.headers_mut());
         let bytes = response.bytes().await.map_err(|e| {
-            transport_error(e, RequestContext { operation, method: method.clone(), path: path.clone() }, timeout)
+            transport_error(e, RequestContext { operation, method: method.clone(), path: path.to_string() }, timeout)
         })?;
         if let Some(req) = kept {
             self.record(&req, status.as_u16(), &headers, &bytes);
@@ -378,19 +382,19 @@ impl Client {
 }
 
 /// A successful answer, read whole.
-pub(crate) struct Fetched {
+pub(crate) struct Fetched<'a> {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) bytes: Bytes,
     operation: &'static str,
     method: Method,
-    path: String,
+    path: &'a str,
 }
 
-impl Fetched {
+impl Fetched<'_> {
     /// Where it came from (for errors).
     pub(crate) fn context(&self) -> RequestContext {
-        RequestContext { operation: self.operation, method: self.method.clone(), path: self.path.clone() }
+        RequestContext { operation: self.operation, method: self.method.clone(), path: self.path.to_string() }
     }
 
     /// The request id the server gave, if any.

@@ -322,11 +322,16 @@ impl ClientBuilder {
                     .map_err(|_| Error::config("the account id is not a valid header value"))?,
             );
         }
+        let mut request_headers = headers.clone();
+        if let Some((name, value)) = credential.static_header() {
+            request_headers.insert(name, value);
+        }
         Ok(Client::from_inner(Inner {
             http,
             base_url,
             credential,
             headers,
+            request_headers,
             timeout: self.timeout,
             stream_idle_timeout: self.stream_idle_timeout,
             retry: self.retry,

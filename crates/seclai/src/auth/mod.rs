@@ -131,6 +131,20 @@ impl Credential {
         Ok(Credential::Bearer(bearer(token.expose())?))
     }
 
+    /// The header of a static credential, to add once to the client's headers.
+    pub(crate) fn static_header(&self) -> Option<(HeaderName, HeaderValue)> {
+        match self {
+            Credential::ApiKey { header, value, .. } => Some((header.clone(), value.clone())),
+            Credential::Bearer(value) => Some((AUTHORIZATION, value.clone())),
+            _ => None,
+        }
+    }
+
+    /// Whether the credential must be fetched for each request (provider, SSO).
+    pub(crate) fn is_dynamic(&self) -> bool {
+        matches!(self, Credential::Provider(_) | Credential::Sso(_))
+    }
+
     /// Adds the credential's header to `headers`.
     pub(crate) async fn apply(&self, headers: &mut HeaderMap) -> Result<()> {
         match self {
