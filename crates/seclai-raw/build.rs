@@ -1,13 +1,5 @@
 //! Generates the client from `seclai.yaml` (a link to `openapi/seclai.yaml`) on every spec change.
 
 fn main() {
-    let manifest =
-        std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let spec_path = manifest.join("seclai.yaml");
-    println!("cargo:rerun-if-changed={}", spec_path.display());
-    let yaml =
-        std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
-    let raw = seclai_codegen::generate_raw(&yaml).unwrap_or_else(|e| panic!("{e}"));
-    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("seclai_raw.rs");
-    std::fs::write(&out, raw.code).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    seclai_codegen::build_script("seclai_raw.rs", |yaml| seclai_codegen::generate_raw(yaml).map(|raw| raw.code));
 }

@@ -128,6 +128,22 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
     Ok(RawClient { code, parts, report })
 }
 
+/// The body of a build script: reads `seclai.yaml` beside the crate's manifest (a link to
+/// `openapi/seclai.yaml`), asks cargo to rerun when it changes, and writes what `generate` makes
+/// of it to `$OUT_DIR/<file>`. Panics with the generator's message on failure, as build
+/// scripts report errors.
+pub fn build_script(file: &str, generate: impl FnOnce(&str) -> Result<String, Error>) {
+    let manifest =
+        std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let spec_path = manifest.join("seclai.yaml");
+    println!("cargo:rerun-if-changed={}", spec_path.display());
+    let yaml =
+        std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
+    let code = generate(&yaml).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join(file);
+    std::fs::write(&out, code).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+}
+
 /// `operationId -> tag` for every operation of the view.
 fn operation_tags(spec: &Value) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();

@@ -224,6 +224,15 @@ macro_rules! request_options {
             self
         }
 
+        crate::call::retries_and_headers!();
+    };
+}
+pub(crate) use request_options;
+
+/// The retry and header settings, on builders whose timeout means something else (streams and
+/// downloads have an idle timeout instead).
+macro_rules! retries_and_headers {
+    () => {
         /// Overrides the client's retry budget for this request (0: no retries).
         pub fn max_retries(mut self, retries: u32) -> Self {
             self.call.options.max_retries = Some(retries);
@@ -239,7 +248,7 @@ macro_rules! request_options {
         }
     };
 }
-pub(crate) use request_options;
+pub(crate) use retries_and_headers;
 
 #[cfg(test)]
 mod tests {

@@ -40,9 +40,8 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
     pub(crate) credential: Credential,
-    /// User agent, account, version and default headers: computed once.
-    pub(crate) headers: HeaderMap,
-    /// The same plus a static credential (API key, bearer token): what most requests start from.
+    /// User agent, account, version, default headers and a static credential (API key, bearer
+    /// token): computed once, the start of every request.
     pub(crate) request_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Duration,
@@ -92,7 +91,8 @@ impl Client {
     /// The headers sent on every request (user agent, account, version, defaults).
     #[cfg(feature = "record")]
     pub(crate) fn client_headers(&self) -> &HeaderMap {
-        &self.inner.headers
+        // Recording keeps only a few named headers of these, never the credential.
+        &self.inner.request_headers
     }
 
     pub(crate) fn stream_idle_timeout(&self) -> Duration {
@@ -376,7 +376,7 @@ impl Client {
     pub(crate) fn record(&self, req: &Request<'_>, status: u16, headers: &HeaderMap, body: &[u8]) {
         #[cfg(feature = "record")]
         if self.inner.recorder.is_some() {
-            self.write_cassette(crate::cassette::from_exchange(req, &self.inner.headers, status, headers, body));
+            self.write_cassette(crate::cassette::from_exchange(req, self.client_headers(), status, headers, body));
         }
     }
 }

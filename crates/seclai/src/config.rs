@@ -322,7 +322,7 @@ impl ClientBuilder {
                     .map_err(|_| Error::config("the account id is not a valid header value"))?,
             );
         }
-        let mut request_headers = headers.clone();
+        let mut request_headers = headers;
         if let Some((name, value)) = credential.static_header() {
             request_headers.insert(name, value);
         }
@@ -330,7 +330,6 @@ impl ClientBuilder {
             http,
             base_url,
             credential,
-            headers,
             request_headers,
             timeout: self.timeout,
             stream_idle_timeout: self.stream_idle_timeout,

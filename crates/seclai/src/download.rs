@@ -182,19 +182,7 @@ impl DownloadRequest {
         self
     }
 
-    /// Overrides the client's retry budget for starting the download.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.call.options.max_retries = Some(retries);
-        self
-    }
-
-    /// Adds a header to the request.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        if let Err(e) = self.call.options.header(name, value) {
-            self.call.invalid.get_or_insert(e);
-        }
-        self
-    }
+    crate::call::retries_and_headers!();
 
     /// For attachments: the file name the server should give in `Content-Disposition`.
     pub fn download_name(mut self, name: impl Into<String>) -> Self {

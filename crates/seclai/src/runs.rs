@@ -312,20 +312,7 @@ impl StreamRun {
         self
     }
 
-    /// Overrides the client's retry budget for opening the stream. (Starting a run is retried
-    /// only when the request never reached the server, or on 429/503 with `Retry-After`.)
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.call.options.max_retries = Some(retries);
-        self
-    }
-
-    /// Adds a header to the request.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        if let Err(e) = self.call.options.header(name, value) {
-            self.call.invalid.get_or_insert(e);
-        }
-        self
-    }
+    crate::call::retries_and_headers!();
 
     /// Starts the run and returns its event stream.
     pub async fn send(mut self) -> Result<RunEventStream> {

@@ -9,7 +9,6 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -245,25 +244,7 @@ impl<T: serde::de::DeserializeOwned> Upload<T> {
         self
     }
 
-    /// Overrides the client's timeout for this upload.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.call.options.timeout = Some(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this upload.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.call.options.max_retries = Some(retries);
-        self
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        if let Err(e) = self.call.options.header(name, value) {
-            self.call.invalid.get_or_insert(e);
-        }
-        self
-    }
+    crate::call::request_options!();
 
     /// Checks the file and the fields, then uploads.
     pub async fn send(self) -> Result<T> {
