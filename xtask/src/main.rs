@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use xtask::{codegen, contract, fidelity, record, spec_path, workspace_root};
+use xtask::{codegen, fidelity, spec_path, workspace_root};
 
 const HELP: &str = "\
 cargo xtask <command>
@@ -23,9 +23,19 @@ fn main() -> ExitCode {
         ["codegen"] => run_codegen(false),
         ["codegen", "--check"] => run_codegen(true),
         ["fidelity", path] => run_fidelity(path),
-        ["record", rest @ ..] => run_record(rest),
-        ["contract"] => run_contract(&workspace_root().join("cassettes")),
-        ["contract", dir] => run_contract(std::path::Path::new(dir)),
+        ["record", rest @ ..] => {
+            let mut args = vec!["record"];
+            args.extend_from_slice(rest);
+            if !rest.contains(&"--out") {
+                args.extend(["--out", "cassettes-recorded"]);
+            }
+            mock(&args)
+        }
+        ["contract"] => mock(&["contract", "cassettes"]),
+        ["contract", dir] => {
+            let dir = std::path::absolute(dir).map_err(|e| e.to_string());
+            dir.and_then(|d| mock(&["contract", &d.display().to_string()]))
+        }
         ["help" | "--help" | "-h"] | [] => {
             print!("{HELP}");
             Ok(())
@@ -69,40 +79,14 @@ fn run_fidelity(published_path: &str) -> Result<(), String> {
     if report.is_clean() { Ok(()) } else { Err("fidelity: the spec differs from the published one".into()) }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())
-}
-
-fn run_contract(dir: &std::path::Path) -> Result<(), String> {
-    let started = std::time::Instant::now();
-    let (n, failures) = runtime()?.block_on(contract::run(dir))?;
-    for f in &failures {
-        println!("{f}");
-    }
-    println!("contract: {n} cassettes, {} failures, {:.1}s", failures.len(), started.elapsed().as_secs_f64());
-    if failures.is_empty() { Ok(()) } else { Err("contract: some cassettes break the contract".into()) }
-}
-
-fn run_record(args: &[&str]) -> Result<(), String> {
-    let mut r = record::Recording { out: workspace_root().join("cassettes-recorded"), base_url: None, api_key: None };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().map(|v| v.to_string()).ok_or_else(|| format!("{arg} needs a value"));
-        match *arg {
-            "--out" => r.out = value()?.into(),
-            "--base-url" => r.base_url = Some(value()?),
-            "--api-key" => r.api_key = Some(value()?),
-            other => return Err(format!("unknown argument {other}\n\n{HELP}")),
-        }
-    }
-    let steps = runtime()?.block_on(record::tour(&r))?;
-    for s in &steps {
-        match &s.outcome {
-            Ok(detail) => println!("  {:<22} {detail}", s.what),
-            Err(e) => println!("  {:<22} error (recorded): {e}", s.what),
-        }
-    }
-    let files = record::written(&r.out);
-    println!("record: {} cassettes in {}", files.len(), r.out.display());
-    run_contract(&r.out)
+/// Runs a `seclai-mock` subcommand (recording and contract checks need the SDK built; code
+/// generation must not, as it is what repairs the SDK after a spec change).
+fn mock(args: &[&str]) -> Result<(), String> {
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["run", "--quiet", "--package", "seclai-mock", "--"])
+        .args(args)
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("cannot run seclai-mock: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("seclai-mock {} failed", args.first().unwrap_or(&""))) }
 }

@@ -520,3 +520,17 @@ async fn replay_download(
     }
     Ok(None)
 }
+
+/// Checks every cassette under `dir` (its `<operation>/<variant>.yaml` files); returns how many
+/// were checked and every failure.
+pub async fn run_dir(dir: &std::path::Path) -> Result<(usize, Vec<Failure>), String> {
+    let cassettes = Cassette::load_dir(dir).map_err(|e| e.to_string())?;
+    let api = Api::shared();
+    let mut failures = Vec::new();
+    for (path, c) in &cassettes {
+        let file = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+        failures.extend(check(&api, &file, c));
+        failures.extend(replay(&api, &file, c).await);
+    }
+    Ok((cassettes.len(), failures))
+}

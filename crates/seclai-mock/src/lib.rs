@@ -27,6 +27,7 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 pub mod multipart;
+pub mod record;
 pub mod server;
 pub mod spec;
 pub mod state;

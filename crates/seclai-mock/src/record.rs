@@ -1,4 +1,5 @@
-//! `cargo xtask record`: record your own cassettes from the API with a read-only tour.
+//! Recording your own cassettes from the API with a read-only tour (`cargo xtask record`, or
+//! `seclai-mock record`).
 //!
 //! The tour only reads (identity, version, lists and the first item of each), so it is safe on a
 //! production account. Every interaction is written, scrubbed, by the client's recording option.
