@@ -269,6 +269,17 @@ fn suite(args: &[String]) {
             }));
         }
     }
+    if on("sse") {
+        // The same stream, ten times longer: memory must not grow with it.
+        let long = start_server(1_000_000);
+        let r: Vec<(&str, Value)> =
+            ["floor", "sdk"].iter().map(|s| (*s, measure(long.1, "sse", s, "spawn", 3, 0))).collect();
+        let bytes = server::sse_body(1_000_000).len() as f64;
+        table.extend(rows("4b. stream 1,000,000 token events (spawn)", "event", &r, |v| {
+            let s = v["wall_ms"].as_f64().unwrap_or(1.0) / 1e3;
+            format!("{:.0} events/s, {:.0} MB/s", v["units"].as_f64().unwrap_or(0.0) / s, bytes / s / 1e6)
+        }));
+    }
     if on("files") {
         let path = workloads::upload_path();
         std::fs::File::create(&path).and_then(|f| f.set_len(200 * 1024 * 1024)).expect("upload file");

@@ -121,6 +121,42 @@ fn every_split_of_a_recorded_stream_yields_the_same_events() {
     }
 }
 
+#[test]
+fn every_split_of_each_recorded_cassette_stream_yields_the_same_events() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../cassettes/run_streaming_agent");
+    let mut streams = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let c = seclai::cassette::Cassette::load(&entry.path()).unwrap();
+        let Some(text) = c.response.text else { continue };
+        let bytes = text.into_bytes();
+        let decode = |cuts: &[usize]| {
+            let mut d = SseDecoder::new();
+            let (mut out, mut last) = (Vec::new(), 0);
+            for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
+                d.push(&bytes[last..cut]);
+                last = cut;
+                while let Some(e) = d.next_event() {
+                    out.push(e);
+                }
+            }
+            out
+        };
+        let reference = decode(&[]);
+        assert!(!reference.is_empty(), "{}", entry.path().display());
+        for i in 0..=bytes.len() {
+            assert_eq!(decode(&[i]), reference, "{} cut at {i}", entry.path().display());
+        }
+        let mut rng = fastrand::Rng::with_seed(11);
+        for _ in 0..500 {
+            let mut cuts: Vec<usize> = (0..rng.usize(2..40)).map(|_| rng.usize(0..=bytes.len())).collect();
+            cuts.sort_unstable();
+            assert_eq!(decode(&cuts), reference, "{} cuts {cuts:?}", entry.path().display());
+        }
+        streams += 1;
+    }
+    assert!(streams >= 5, "the recorded streams: {streams}");
+}
+
 #[tokio::test]
 async fn an_unknown_event_in_the_middle_is_kept_and_the_stream_goes_on() {
     let mut bytes = event("init", run(RUN, "pending"));
