@@ -15,10 +15,10 @@ pub const SDK_SNAPSHOTS: &str = "crates/seclai/snapshots";
 pub fn generate_parts(yaml: &str) -> Result<BTreeMap<String, (PathBuf, String)>, String> {
     let generated = seclai_codegen::generate(yaml).map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
-    for (name, code) in generated.raw.parts {
+    for (name, code) in generated.raw.parts() {
         out.insert(format!("raw__{name}"), (PathBuf::from(RAW_SNAPSHOTS), code));
     }
-    for (name, code) in generated.sdk.parts {
+    for (name, code) in generated.sdk.parts().map_err(|e| e.to_string())? {
         out.insert(name, (PathBuf::from(SDK_SNAPSHOTS), code));
     }
     Ok(out)

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod open_enum;
+pub mod out_tree;
 pub mod sdk;
 pub mod view;
 
@@ -40,18 +41,30 @@ pub fn load_spec(yaml: &str) -> Result<Value, Error> {
 }
 
 /// The generated raw client.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RawClient {
-    /// The whole generated file, formatted with prettyplease.
-    pub code: String,
-    /// The same code split into reviewable parts (`client`, `types`, `types_builder`, one per tag).
-    pub parts: BTreeMap<String, String>,
+    /// The generated file.
+    pub file: syn::File,
+    /// `operationId -> tag`, for [`RawClient::parts`].
+    tags: BTreeMap<String, String>,
     /// What the generator view changed.
     pub report: view::ViewReport,
 }
 
+impl RawClient {
+    /// The whole generated file, formatted with prettyplease.
+    pub fn code(&self) -> String {
+        prettyplease::unparse(&self.file)
+    }
+
+    /// The same code split into reviewable parts (`client`, `types`, `types_builder`, one per tag).
+    pub fn parts(&self) -> BTreeMap<String, String> {
+        split(&self.file, &self.tags)
+    }
+}
+
 /// Everything generated from the spec.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Generated {
     /// The raw client (`crates/seclai-raw`).
     pub raw: RawClient,
@@ -64,7 +77,7 @@ pub fn generate(yaml: &str) -> Result<Generated, Error> {
     let spec = load_spec(yaml)?;
     let (view_value, report) = view::generator_view(&spec);
     let raw = raw_from_view(&view_value, report.clone())?;
-    let sdk = sdk::generate(&spec, &view_value, &report, &raw.code)?;
+    let sdk = sdk::generate(&spec, &view_value, &report, &raw.file)?;
     Ok(Generated { raw, sdk })
 }
 
@@ -123,25 +136,26 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
     };
     type_items.extend(enums);
 
-    let code = prettyplease::unparse(&file);
-    let parts = split(&file, &operation_tags(view_value));
-    Ok(RawClient { code, parts, report })
+    Ok(RawClient { file, tags: operation_tags(view_value), report })
 }
 
 /// The body of a build script: reads `seclai.yaml` beside the crate's manifest (a link to
 /// `openapi/seclai.yaml`), asks cargo to rerun when it changes, and writes what `generate` makes
-/// of it to `$OUT_DIR/<file>`. Panics with the generator's message on failure, as build
-/// scripts report errors.
-pub fn build_script(file: &str, generate: impl FnOnce(&str) -> Result<String, Error>) {
+/// of it to `$OUT_DIR/<name>.rs`, laid out by [`out_tree`] as one small file per item under
+/// `$OUT_DIR/<name>/` so that a spec edit recompiles only what it touched. Panics with the
+/// generator's message on failure, as build scripts report errors.
+pub fn build_script(name: &str, generate: impl FnOnce(&str) -> Result<syn::File, Error>) {
     let manifest =
         std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let spec_path = manifest.join("seclai.yaml");
     println!("cargo:rerun-if-changed={}", spec_path.display());
     let yaml =
         std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("cannot read {}: {e}", spec_path.display()));
-    let code = generate(&yaml).unwrap_or_else(|e| panic!("{e}"));
-    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join(file);
-    std::fs::write(&out, code).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    let file = generate(&yaml).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let tree = out_tree::lay_out(&file, name);
+    out_tree::write(&out, &format!("{name}.rs"), name, &tree)
+        .unwrap_or_else(|e| panic!("cannot write the generated code under {}: {e}", out.display()));
 }
 
 /// `operationId -> tag` for every operation of the view.

@@ -51,8 +51,7 @@ struct RawOp {
 }
 
 /// Reads, for each raw builder, the response type of `send` and the type its `body` takes.
-fn raw_operations(raw_code: &str) -> Result<BTreeMap<String, RawOp>, Error> {
-    let file = syn::parse_file(raw_code).map_err(|e| gen_err(format!("raw code: {e}")))?;
+fn raw_operations(file: &syn::File) -> BTreeMap<String, RawOp> {
     let mut out: BTreeMap<String, RawOp> = BTreeMap::new();
     let builder = file.items.iter().find_map(|i| match i {
         syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|c| &c.1),
@@ -84,7 +83,7 @@ fn raw_operations(raw_code: &str) -> Result<BTreeMap<String, RawOp>, Error> {
             }
         }
     }
-    Ok(out)
+    out
 }
 
 fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {
@@ -216,21 +215,40 @@ pub fn handle_name(resource: &[String]) -> String {
 }
 
 /// The generated operation layer.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Sdk {
     /// The whole file.
-    pub code: String,
-    /// Parts for snapshots: `resources` and one `ops_<resource>` per top-level resource.
-    pub parts: BTreeMap<String, String>,
+    pub file: syn::File,
+    /// The snapshot parts, unformatted (formatting is left to [`Sdk::parts`]: builds do not
+    /// need it).
+    part_tokens: BTreeMap<String, TokenStream>,
     /// Operations reachable through generated builders.
     pub generated_operations: Vec<String>,
     /// Operations the `seclai` crate writes by hand (multipart, streams, files).
     pub handwritten_operations: Vec<(String, String)>,
 }
 
-/// Generates the operation layer from the spec, its generator view, and the raw code.
-pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_code: &str) -> Result<Sdk, Error> {
-    let raw = raw_operations(raw_code)?;
+impl Sdk {
+    /// The whole file, formatted with prettyplease.
+    pub fn code(&self) -> String {
+        prettyplease::unparse(&self.file)
+    }
+
+    /// Parts for snapshots: `resources` and one `ops_<resource>` per top-level resource.
+    pub fn parts(&self) -> Result<BTreeMap<String, String>, Error> {
+        self.part_tokens
+            .iter()
+            .map(|(name, tokens)| {
+                let f: syn::File = syn::parse2(tokens.clone()).map_err(|e| gen_err(format!("sdk code: {e}")))?;
+                Ok((name.clone(), prettyplease::unparse(&f)))
+            })
+            .collect()
+    }
+}
+
+/// Generates the operation layer from the spec, its generator view, and the raw client.
+pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_file: &syn::File) -> Result<Sdk, Error> {
+    let raw = raw_operations(raw_file);
     let resources_doc = spec["x-seclai-resources"].as_object().cloned().unwrap_or_default();
     let versions = &spec["x-seclai-versions"];
     let known: Vec<&str> = versions["known"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
@@ -364,15 +382,11 @@ pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_code
         }
     };
     let mut parts = BTreeMap::new();
-    let fmt = |t: &TokenStream| -> Result<String, Error> {
-        let f: syn::File = syn::parse2(t.clone()).map_err(|e| gen_err(format!("sdk code: {e}")))?;
-        Ok(prettyplease::unparse(&f))
-    };
-    parts.insert("sdk__resources".to_string(), fmt(&quote!(#header #resources_tokens))?);
+    parts.insert("sdk__resources".to_string(), quote!(#header #resources_tokens));
     let mut op_modules = Vec::new();
     for (top, items) in &builders {
         let module = quote! { #(#items)* };
-        parts.insert(format!("sdk__ops_{top}"), fmt(&module)?);
+        parts.insert(format!("sdk__ops_{top}"), module.clone());
         op_modules.push(module);
     }
     let dynamic_tokens = quote! {
@@ -398,7 +412,7 @@ pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_code
             })
         }
     };
-    parts.insert("sdk__invoke".to_string(), fmt(&dynamic_tokens)?);
+    parts.insert("sdk__invoke".to_string(), dynamic_tokens.clone());
     let all_tokens = quote! {
         #header
         #resources_tokens
@@ -412,7 +426,8 @@ pub(crate) fn generate(spec: &Value, view: &Value, report: &ViewReport, raw_code
             #dynamic_tokens
         }
     };
-    Ok(Sdk { code: fmt(&all_tokens)?, parts, generated_operations: generated_ids, handwritten_operations: handwritten })
+    let file = syn::parse2(all_tokens).map_err(|e| gen_err(format!("sdk code: {e}")))?;
+    Ok(Sdk { file, part_tokens: parts, generated_operations: generated_ids, handwritten_operations: handwritten })
 }
 
 /// The resource method and the builder of one operation.
