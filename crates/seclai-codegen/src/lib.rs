@@ -114,8 +114,7 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
     }
     let mut generator = Generator::new(&settings);
     let tokens = generator.generate_tokens(&openapi).map_err(|e| err("progenitor could not generate the client", e))?;
-    let mut file: syn::File =
-        syn::parse_str(&tokens.to_string()).map_err(|e| err("progenitor produced unparsable code", e))?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| err("progenitor produced unparsable code", e))?;
 
     // Open enums live in `types`, where progenitor's own types would have been.
     let enums: Vec<syn::Item> = report
