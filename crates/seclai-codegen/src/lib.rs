@@ -135,6 +135,16 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
     };
     type_items.extend(enums);
 
+    // Everything but `types` is progenitor's client: behind the crate's `client` feature, so
+    // that the `seclai` crate (which sends requests itself) compiles the types alone.
+    for item in &mut file.items {
+        if !matches!(item, syn::Item::Mod(m) if m.ident == "types") {
+            item_attrs(item)
+                .ok_or_else(|| Error("progenitor emitted an item without attributes".into()))?
+                .push(syn::parse_quote!(#[cfg(feature = "client")]));
+        }
+    }
+
     Ok(RawClient { file, tags: operation_tags(view_value), report })
 }
 
@@ -155,6 +165,27 @@ pub fn build_script(name: &str, generate: impl FnOnce(&str) -> Result<syn::File,
     let tree = out_tree::lay_out(&file, name);
     out_tree::write(&out, &format!("{name}.rs"), name, &tree)
         .unwrap_or_else(|e| panic!("cannot write the generated code under {}: {e}", out.display()));
+}
+
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    Some(match item {
+        syn::Item::Const(i) => &mut i.attrs,
+        syn::Item::Enum(i) => &mut i.attrs,
+        syn::Item::ExternCrate(i) => &mut i.attrs,
+        syn::Item::Fn(i) => &mut i.attrs,
+        syn::Item::ForeignMod(i) => &mut i.attrs,
+        syn::Item::Impl(i) => &mut i.attrs,
+        syn::Item::Macro(i) => &mut i.attrs,
+        syn::Item::Mod(i) => &mut i.attrs,
+        syn::Item::Static(i) => &mut i.attrs,
+        syn::Item::Struct(i) => &mut i.attrs,
+        syn::Item::Trait(i) => &mut i.attrs,
+        syn::Item::TraitAlias(i) => &mut i.attrs,
+        syn::Item::Type(i) => &mut i.attrs,
+        syn::Item::Union(i) => &mut i.attrs,
+        syn::Item::Use(i) => &mut i.attrs,
+        _ => return None,
+    })
 }
 
 /// `operationId -> tag` for every operation of the view.

@@ -7,28 +7,32 @@
 //! - [`types`]: every request and response schema of the API, with builders. Every string enum
 //!   is *open*: a value the server adds later decodes to an `Unknown` variant that keeps the
 //!   string and serializes back unchanged. No type rejects unknown fields.
-//! - [`Client`]: one builder method per operation (multipart uploads excepted: the `seclai`
-//!   crate sends those). Error statuses are not typed here; they come back as
-//!   [`Error::UnexpectedResponse`] with the body still readable.
+//! - `Client` (feature `client`, on by default): one builder method per operation (multipart
+//!   uploads excepted: the `seclai` crate sends those). Error statuses are not typed here; they
+//!   come back as `Error::UnexpectedResponse` with the body still readable. The `seclai` crate
+//!   turns this feature off: it sends requests itself and needs only the types.
 //!
 //! TLS: this crate enables none by default (the `seclai` crate brings rustls with `ring`); for
 //! HTTPS with this crate alone, enable the `rustls` feature.
 //!
-//! A [`Client`] made with [`Client::new`] sends requests with a plain `reqwest::Client` and
+//! A `Client` made with `Client::new` sends requests with a plain `reqwest::Client` and
 //! progenitor's 15 second total timeout, which cuts long streams: prefer
-//! [`Client::new_with_client`], or give it a [`Transport`] (the `seclai` crate does) to route
-//! every request through your own authentication, retries and tracing.
+//! `Client::new_with_client`, or give it a `Transport` to route every request through your own
+//! authentication, retries and tracing.
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
+#[cfg(feature = "client")]
 mod hooks;
 mod open_enum;
 
+#[cfg(feature = "client")]
 pub use hooks::{Hooks, Transport, TransportFuture};
 pub use open_enum::{UnknownValue, deserialize_open_enum};
 
 #[allow(missing_docs, dead_code, unused_imports, clippy::all)]
 mod generated {
+    #[cfg(feature = "client")]
     use crate::Hooks;
     include!(concat!(env!("OUT_DIR"), "/seclai_raw.rs"));
 }
