@@ -9,7 +9,7 @@
 //! The root file keeps the module skeleton (`pub mod types { include!("...") ... }`), so module
 //! paths, attributes and documentation are exactly those of the single-file form.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The files of a laid-out crate: the root file's text and `relative path -> text` of the rest.
@@ -35,12 +35,12 @@ pub fn lay_out(file: &syn::File, dir: &str) -> Tree {
 /// content did not change are left alone; files the tree no longer has are removed from `dir`.
 pub fn write(out_dir: &Path, root_name: &str, dir: &str, tree: &Tree) -> std::io::Result<()> {
     let folder = out_dir.join(dir);
-    let mut stale: Vec<PathBuf> = Vec::new();
+    let mut stale = BTreeSet::new();
     collect_files(&folder, &mut stale)?;
     for (rel, text) in &tree.files {
         let path = out_dir.join(rel);
-        stale.retain(|p| p != &path);
         write_if_changed(&path, text)?;
+        stale.remove(&path);
     }
     for path in stale {
         std::fs::remove_file(path)?;
@@ -58,7 +58,7 @@ fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn collect_files(dir: &Path, out: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -69,7 +69,7 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if path.is_dir() {
             collect_files(&path, out)?;
         } else {
-            out.push(path);
+            out.insert(path);
         }
     }
     Ok(())

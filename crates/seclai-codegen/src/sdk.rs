@@ -229,11 +229,6 @@ pub struct Sdk {
 }
 
 impl Sdk {
-    /// The whole file, formatted with prettyplease.
-    pub fn code(&self) -> String {
-        prettyplease::unparse(&self.file)
-    }
-
     /// Parts for snapshots: `resources` and one `ops_<resource>` per top-level resource.
     pub fn parts(&self) -> Result<BTreeMap<String, String>, Error> {
         self.part_tokens
