@@ -82,6 +82,9 @@ impl Call {
     pub(crate) fn push_segment(&mut self, path: &mut String, name: &str, value: &str, uuid: bool) {
         if value.trim().is_empty() {
             self.fail(format!("`{name}` must not be empty"));
+        } else if value == "." || value == ".." {
+            // URL parsing resolves dot segments: `..` would reach another endpoint.
+            self.fail(format!("`{name}` must not be `.` or `..`"));
         } else if uuid && uuid::Uuid::parse_str(value).is_err() {
             self.fail(format!("`{name}` must be a UUID, got `{value}`"));
         }
@@ -270,6 +273,32 @@ mod tests {
         let mut c = call();
         c.segment("export_id", "not-a-uuid", true);
         assert!(c.check().unwrap_err().to_string().contains("must be a UUID"));
+    }
+
+    #[test]
+    fn dot_segments_are_refused_rather_than_resolved() {
+        for value in [".", ".."] {
+            let mut c = call();
+            c.segment("agent_id", value, false);
+            assert_eq!(
+                c.check().unwrap_err().to_string(),
+                "invalid argument: get_thing: `agent_id` must not be `.` or `..`"
+            );
+        }
+        let mut c = call();
+        assert_eq!(c.segment("agent_id", "...", false), "...");
+        assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn urls_keep_the_base_path_the_encoded_segments_and_the_query() {
+        let client = Client::builder().api_key("k").base_url("https://host/seclai/").build().unwrap();
+        let mut c = call();
+        let path = format!("/agents/{}", c.segment("agent_id", "a/b c", false));
+        let url = client.url(&path, &[("q", "x y&z".to_string())]);
+        assert_eq!(url.as_str(), "https://host/seclai/agents/a%2Fb%20c?q=x+y%26z");
+        let root = Client::builder().api_key("k").base_url("http://127.0.0.1:9").build().unwrap();
+        assert_eq!(root.url("/agents", &[]).as_str(), "http://127.0.0.1:9/agents");
     }
 
     #[test]

@@ -286,6 +286,8 @@ impl ClientBuilder {
     /// Validates the settings, resolves the credential chain and builds the client.
     pub fn build(self) -> Result<Client> {
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let base = reqwest::Url::parse(&base_url)
+            .map_err(|e| Error::config(format!("base URL `{base_url}` is not a URL: {e}")))?;
         let mut headers = self.default_headers.clone();
         let ua = match &self.user_agent_suffix {
             Some(s) if !s.trim().is_empty() => format!("seclai-rust/{} {}", env!("CARGO_PKG_VERSION"), s.trim()),
@@ -329,6 +331,7 @@ impl ClientBuilder {
         Ok(Client::from_inner(Inner {
             http,
             base_url,
+            base,
             credential,
             request_headers,
             timeout: self.timeout,
