@@ -113,6 +113,40 @@ fn measure(port: u16, name: &str, side: &str, mode: &str, reps: usize, arg: usiz
     })
 }
 
+/// Rounds per row: each runs every side in a fresh process, the order of the sides alternating
+/// from round to round, so that a slow moment of the machine does not land on one side only.
+const ROUNDS: usize = 5;
+
+/// Measures every side in [`ROUNDS`] rounds; per side, the median of the rounds' wall and CPU
+/// times and the highest peak RSS.
+fn rounds(
+    port: u16,
+    name: &str,
+    sides: &[&'static str],
+    mode: &str,
+    reps: usize,
+    arg: usize,
+) -> Vec<(&'static str, Value)> {
+    let mut runs: Vec<Vec<Value>> = vec![Vec::new(); sides.len()];
+    for round in 0..ROUNDS {
+        let order: Vec<usize> =
+            if round % 2 == 0 { (0..sides.len()).collect() } else { (0..sides.len()).rev().collect() };
+        for i in order {
+            runs[i].push(measure(port, name, sides[i], mode, reps, arg));
+        }
+    }
+    sides
+        .iter()
+        .zip(runs)
+        .map(|(side, runs)| {
+            let mid = |k: &str| median(runs.iter().map(|v| v[k].as_f64().unwrap_or(0.0)).collect());
+            let rss = runs.iter().map(|v| v["peak_rss_kib"].as_f64().unwrap_or(0.0)).fold(0.0, f64::max);
+            let units = runs.first().map(|v| v["units"].clone()).unwrap_or(Value::Null);
+            (*side, json!({"wall_ms": mid("wall_ms"), "cpu_ms": mid("cpu_ms"), "units": units, "peak_rss_kib": rss}))
+        })
+        .collect()
+}
+
 fn mib(kib: &Value) -> String {
     format!("{:.1} MiB", kib.as_f64().unwrap_or(0.0) / 1024.0)
 }
@@ -241,7 +275,7 @@ fn suite(args: &[String]) {
     ];
     let pair =
         |name: &str, arg: usize, sides: &[&'static str], mode: &str, reps: usize| -> Vec<(&'static str, Value)> {
-            sides.iter().map(|s| (*s, measure(port, name, s, mode, reps, arg))).collect()
+            rounds(port, name, sides, mode, reps, arg)
         };
     if on("get") {
         for mode in ["main", "spawn"] {
@@ -272,8 +306,7 @@ fn suite(args: &[String]) {
     if on("sse") {
         // The same stream, ten times longer: memory must not grow with it.
         let long = start_server(1_000_000);
-        let r: Vec<(&str, Value)> =
-            ["floor", "sdk"].iter().map(|s| (*s, measure(long.1, "sse", s, "spawn", 3, 0))).collect();
+        let r = rounds(long.1, "sse", &["floor", "sdk"], "spawn", 3, 0);
         let bytes = server::sse_body(1_000_000).len() as f64;
         table.extend(rows("4b. stream 1,000,000 token events (spawn)", "event", &r, |v| {
             let s = v["wall_ms"].as_f64().unwrap_or(1.0) / 1e3;
@@ -305,7 +338,7 @@ fn suite(args: &[String]) {
         println!("{}", decode_rows().join("\n"));
     }
     println!(
-        "\n{} cores; each row: median of 3 rounds (fresh processes, sides alternating) of the median of {} reps; peak RSS: the highest of the rounds; suite took {:.0} s",
+        "\n{} cores; each row: median of {ROUNDS} rounds (fresh processes, sides alternating) of the median of {} reps (3 for files and the long stream); peak RSS: the highest of the rounds; suite took {:.0} s",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         reps,
         started.elapsed().as_secs_f64()
