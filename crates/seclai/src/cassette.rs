@@ -24,6 +24,16 @@ fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T
     T::deserialize(d).map(Some)
 }
 
+/// A base64 field, checked when the cassette is read: bad base64 is a load error naming the
+/// field, not an empty body later.
+fn checked_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    base64::engine::general_purpose::STANDARD
+        .decode(&text)
+        .map_err(|e| serde::de::Error::custom(format!("not valid base64: {e}")))?;
+    Ok(Some(text))
+}
+
 /// Query values as strings, whatever YAML scalar they were written as.
 fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let raw: BTreeMap<String, Value> = BTreeMap::deserialize(d)?;
@@ -54,7 +64,7 @@ pub struct MultipartPart {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Binary content, base64.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "checked_base64", skip_serializing_if = "Option::is_none")]
     pub base64: Option<String>,
 }
 
@@ -105,7 +115,7 @@ pub struct RecordedResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// A binary body, base64.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "checked_base64", skip_serializing_if = "Option::is_none")]
     pub base64: Option<String>,
 }
 
@@ -375,6 +385,16 @@ mod tests {
         assert_eq!(c.response.body_bytes(), b"null");
         let again = Cassette::from_yaml(&c.to_yaml()).unwrap();
         assert_eq!(again, c);
+    }
+
+    #[test]
+    fn bad_base64_is_a_load_error_and_good_base64_round_trips() {
+        let head = "operation: download_source_export\nprovenance: authored\nrequest:\n  method: GET\n  path: /x\nresponse:\n  status: 200\n";
+        let err = Cassette::from_yaml(&format!("{head}  base64: 'not base64!'\n")).unwrap_err();
+        assert!(err.contains("not valid base64"), "{err}");
+        let c = Cassette::from_yaml(&format!("{head}  base64: aGVsbG8=\n")).unwrap();
+        assert_eq!(c.response.body_bytes(), b"hello");
+        assert_eq!(Cassette::from_yaml(&c.to_yaml()).unwrap(), c);
     }
 
     #[test]
