@@ -30,7 +30,7 @@ impl Clients {
         let sdk = seclai::Client::builder()
             .api_key(KEY)
             .base_url(url)
-            .http_client(http.clone())
+            .configure_http(|b| b.pool_max_idle_per_host(32))
             .no_timeout()
             .build()
             .expect("sdk client");

@@ -291,16 +291,7 @@ pub async fn replay(api: &Api, file: &str, c: &Cassette) -> Vec<Failure> {
             return r.failures;
         }
     };
-    // One connection pool for every replay: building a TLS-capable client per cassette costs
-    // more than the replay itself.
-    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    let http = HTTP
-        .get_or_init(|| {
-            seclai::install_crypto_provider();
-            reqwest::Client::new()
-        })
-        .clone();
-    let mut builder = server.client_builder().http_client(http).max_retries(0);
+    let mut builder = server.client_builder().max_retries(0);
     if let Some(v) = c.request.headers.get("seclai-version") {
         builder = builder.api_version(v.clone()).allow_unknown_api_version(true);
     }

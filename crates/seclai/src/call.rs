@@ -202,6 +202,8 @@ impl Call {
             options: &self.options,
             total_timeout: true,
             accept: None,
+            expect: crate::transport::Expect::Json,
+            url: None,
         }
     }
 

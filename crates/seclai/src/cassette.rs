@@ -300,11 +300,14 @@ impl Recorder {
         Self { dir, scrubber: Mutex::new(Scrubber::new()) }
     }
 
-    /// Scrubs and writes one interaction; returns the file written.
-    pub(crate) fn write(&self, mut cassette: Cassette) -> std::io::Result<PathBuf> {
+    /// Scrubs and writes one interaction; returns the file written. Every secret of the client
+    /// is masked wherever it appears (an answer may echo the key).
+    pub(crate) fn write(&self, mut cassette: Cassette, secrets: &crate::redact::Secrets) -> std::io::Result<PathBuf> {
         if let Ok(mut s) = self.scrubber.lock() {
             s.scrub(&mut cassette);
         }
+        let yaml = cassette.to_yaml();
+        let yaml = secrets.redact(&yaml);
         let dir = self.dir.join(&cassette.operation);
         std::fs::create_dir_all(&dir)?;
         let mut n = 1;
@@ -315,7 +318,7 @@ impl Recorder {
             }
             n += 1;
         };
-        std::fs::write(&path, cassette.to_yaml())?;
+        std::fs::write(&path, yaml.as_bytes())?;
         Ok(path)
     }
 }

@@ -6,15 +6,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
+use reqwest::header::{
+    ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, USER_AGENT,
+};
+use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::auth::Credential;
 use crate::config::ClientBuilder;
-use crate::error::{ApiError, ApiErrorKind, DecodeError, Error, ErrorBody, RequestContext, Result, snippet};
+use crate::error::{
+    ApiError, ApiErrorKind, ContentError, DecodeError, Error, ErrorBody, RedirectError, RequestContext, Result,
+};
+use crate::redact::Secrets;
 use crate::retry::{self, Decision, RetryPolicy};
+use crate::transport::{self, Expect};
 
 /// A client for the Seclai API.
 ///
@@ -44,8 +50,12 @@ pub(crate) struct Inner {
     pub(crate) base: reqwest::Url,
     pub(crate) credential: Credential,
     /// User agent, account, version, default headers and a static credential (API key, bearer
-    /// token): computed once, the start of every request.
+    /// token): computed once, the start of every request to the API's origin.
     pub(crate) request_headers: HeaderMap,
+    /// The only header sent to another origin (a file URL the API handed out).
+    pub(crate) user_agent: HeaderValue,
+    /// Every credential the client holds, to redact from what it shows.
+    pub(crate) secrets: Secrets,
     pub(crate) timeout: Option<Duration>,
     pub(crate) stream_idle_timeout: Duration,
     pub(crate) retry: RetryPolicy,
@@ -98,6 +108,10 @@ impl Client {
         &self.inner.request_headers
     }
 
+    pub(crate) fn secrets(&self) -> &Secrets {
+        &self.inner.secrets
+    }
+
     pub(crate) fn stream_idle_timeout(&self) -> Duration {
         self.inner.stream_idle_timeout
     }
@@ -123,7 +137,11 @@ pub struct RequestOptions {
 impl RequestOptions {
     pub(crate) fn header(&mut self, name: &str, value: &str) -> std::result::Result<(), String> {
         let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` is not a valid header name"))?;
-        let v = HeaderValue::from_str(value).map_err(|_| format!("the value of header `{name}` is not valid"))?;
+        let mut v = HeaderValue::from_str(value).map_err(|_| format!("the value of header `{name}` is not valid"))?;
+        // A credential set per request is hidden from `Debug` like the client's own.
+        if transport::is_credential_header(&n) {
+            v.set_sensitive(true);
+        }
         self.headers.insert(n, v);
         Ok(())
     }
@@ -181,13 +199,20 @@ pub(crate) struct Request<'a> {
     /// Whether the total timeout applies (false for streams, which use an idle timeout).
     pub(crate) total_timeout: bool,
     pub(crate) accept: Option<&'static str>,
+    /// What a successful answer must be; for [`Expect::File`], a redirect to another origin is
+    /// followed without credentials instead of being an error.
+    pub(crate) expect: Expect,
+    /// An absolute URL the API handed out, instead of `path` under the base URL: requested with
+    /// the client's credentials only when its origin is the API's.
+    pub(crate) url: Option<&'a Url>,
 }
 
 /// The request id headers that servers and gateways commonly send, in order of preference.
 const REQUEST_ID_HEADERS: [&str; 6] =
     ["x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id", "x-correlation-id", "cf-ray"];
 
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+/// The request id of an answer, with any secret the server put in it masked.
+pub(crate) fn request_id(headers: &HeaderMap, secrets: &Secrets) -> Option<String> {
     // One pass over the (few) response headers: cheaper than a hashed lookup per candidate.
     let mut best: Option<(usize, &HeaderValue)> = None;
     for (name, value) in headers {
@@ -197,11 +222,21 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
             best = Some((rank, value));
         }
     }
-    best.and_then(|(_, v)| v.to_str().ok()).map(String::from)
+    best.and_then(|(_, v)| v.to_str().ok()).map(|id| secrets.redact(id).into_owned())
 }
+
+/// The most of an unexpected body read to summarize it.
+const MAX_SUMMARY_BODY: usize = 4 * 1024;
 
 /// The most of an error body we keep.
 const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Where an answer's request went: the API (with credentials) or another origin (without).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Api,
+    Foreign,
+}
 
 impl Client {
     /// The URL of `path` (which starts with `/` and has no `?` or `#`: builders encode path
@@ -219,10 +254,27 @@ impl Client {
         url
     }
 
+    /// Whether a URL is on the API's origin (and so may carry the client's credentials).
+    pub(crate) fn is_api_origin(&self, url: &Url) -> bool {
+        transport::same_origin(url, &self.inner.base)
+    }
+
     /// Sends a request, retrying as the policy allows, and returns the successful response;
     /// an error status becomes [`Error::Api`].
     pub(crate) async fn execute(&self, req: Request<'_>) -> Result<reqwest::Response> {
-        let url = self.url(req.path, req.query);
+        let url = match req.url {
+            Some(url) => {
+                let mut url = url.clone();
+                if !req.query.is_empty() {
+                    let mut pairs = url.query_pairs_mut();
+                    for (k, v) in req.query {
+                        pairs.append_pair(k, v);
+                    }
+                }
+                url
+            }
+            None => self.url(req.path, req.query),
+        };
         let span = tracing::debug_span!(
             "seclai.request",
             operation = req.operation,
@@ -237,6 +289,45 @@ impl Client {
         Box::pin(self.execute_url(req, url)).instrument(span).await
     }
 
+    /// The headers of one attempt: the client's and the credential for the API's origin, only
+    /// the user agent for another; then the request's own (credentials among them only for
+    /// the API).
+    async fn attempt_headers(&self, req: &Request<'_>, audience: Audience, headers: &mut HeaderMap) -> Result<()> {
+        let inner = &*self.inner;
+        match audience {
+            Audience::Api => {
+                headers.clone_from(&inner.request_headers);
+                if inner.credential.is_dynamic() {
+                    inner.credential.apply(headers, &inner.secrets).await?;
+                }
+            }
+            Audience::Foreign => {
+                headers.insert(USER_AGENT, inner.user_agent.clone());
+            }
+        }
+        for (k, v) in &req.options.headers {
+            let credential = v.is_sensitive() || transport::is_credential_header(k);
+            if credential {
+                if audience == Audience::Foreign {
+                    continue;
+                }
+                if let Ok(text) = v.to_str() {
+                    inner.secrets.remember(text);
+                }
+            }
+            headers.insert(k.clone(), v.clone());
+        }
+        if let Some(accept) = req.accept {
+            headers.insert(ACCEPT, HeaderValue::from_static(accept));
+        }
+        if req.expect == Expect::EventStream {
+            // Events are small and must arrive as they are sent: a compressor buffers them.
+            // (A server that compresses anyway is decoded.)
+            headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        }
+        Ok(())
+    }
+
     async fn execute_url(&self, req: Request<'_>, url: reqwest::Url) -> Result<reqwest::Response> {
         let inner = &*self.inner;
         let policy = match req.options.max_retries {
@@ -246,6 +337,7 @@ impl Client {
         let timeout = if req.total_timeout { req.options.timeout.or(inner.timeout) } else { None };
         let idempotent = retry::is_idempotent(&req.method);
         let replayable = req.body.replayable();
+        let audience = if self.is_api_origin(&url) { Audience::Api } else { Audience::Foreign };
         let context =
             || RequestContext { operation: req.operation, method: req.method.clone(), path: req.path.to_string() };
         let started = Instant::now();
@@ -254,17 +346,7 @@ impl Client {
         loop {
             span.record("attempt", retries + 1);
             let mut request = reqwest::Request::new(req.method.clone(), url.clone());
-            let headers = request.headers_mut();
-            headers.clone_from(&inner.request_headers);
-            if inner.credential.is_dynamic() {
-                inner.credential.apply(headers).await?;
-            }
-            for (k, v) in &req.options.headers {
-                headers.insert(k.clone(), v.clone());
-            }
-            if let Some(accept) = req.accept {
-                headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static(accept));
-            }
+            self.attempt_headers(&req, audience, request.headers_mut()).await?;
             let (body, body_headers) = req.body.take()?;
             for (name, value) in body_headers {
                 request.headers_mut().insert(name, value);
@@ -274,25 +356,41 @@ impl Client {
                 *request.timeout_mut() = timeout;
             }
 
-            let decision = match inner.http.execute(request).await {
+            let sent = match inner.http.execute(request).await {
+                Ok(response) if response.status().is_redirection() && req.expect == Expect::File => {
+                    self.follow_without_credentials(&req, response, timeout, context).await
+                }
+                other => other.map_err(Attempt::Failed),
+            };
+            let decision = match sent {
                 Ok(response) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     if !span.is_disabled()
-                        && let Some(id) = request_id(response.headers())
+                        && let Some(id) = request_id(response.headers(), &inner.secrets)
                     {
                         span.record("request_id", id.as_str());
                     }
                     if status.is_success() {
                         span.record("duration_ms", started.elapsed().as_millis() as u64);
-                        return Ok(response);
+                        return self.check_content(response, req.expect, context()).await;
+                    }
+                    if status.is_redirection()
+                        && let Some(target) = redirect_target(&response)
+                    {
+                        return Err(Error::Redirect(Box::new(RedirectError {
+                            context: context(),
+                            status: status.as_u16(),
+                            target,
+                            api_origin: transport::origin_of(&inner.base),
+                        })));
                     }
                     let after = retry::retry_after(response.headers(), SystemTime::now());
                     match retry::after_status(&policy, retries, idempotent, replayable, status.as_u16(), after) {
                         Decision::Stop => {
                             span.record("duration_ms", started.elapsed().as_millis() as u64);
                             let headers = response.headers().clone();
-                            let error = api_error(response, context()).await;
+                            let error = api_error(response, context(), &inner.secrets).await;
                             if let Error::Api(api) = &error {
                                 self.record(&req, api.status, &headers, &api.raw_body);
                             }
@@ -301,7 +399,8 @@ impl Client {
                         retry => retry,
                     }
                 }
-                Err(e) => {
+                Err(Attempt::Refused(e)) => return Err(e),
+                Err(Attempt::Failed(e)) => {
                     let never_sent = e.is_connect();
                     match retry::after_error(&policy, retries, idempotent, replayable, never_sent) {
                         Decision::Stop => return Err(transport_error(e, context(), timeout)),
@@ -323,8 +422,88 @@ impl Client {
         }
     }
 
+    /// Follows a file download's redirect to another origin (reqwest follows only those within
+    /// the origin a request starts at): a plain `GET` with none of the client's headers but the
+    /// user agent, never from `https` to `http`, at most [`transport::MAX_REDIRECTS`] times.
+    async fn follow_without_credentials(
+        &self,
+        req: &Request<'_>,
+        mut response: reqwest::Response,
+        timeout: Option<Duration>,
+        context: impl Fn() -> RequestContext,
+    ) -> std::result::Result<reqwest::Response, Attempt> {
+        let mut hops = 0;
+        while response.status().is_redirection() {
+            hops += 1;
+            let location = response.headers().get(LOCATION).and_then(|l| l.to_str().ok());
+            let next = match transport::foreign_hop(response.url(), location, hops) {
+                Ok(Some(next)) => next,
+                Ok(None) => break, // a 3xx without a usable Location is an error status
+                Err(refused) => {
+                    return Err(Attempt::Refused(Error::Redirect(Box::new(RedirectError {
+                        context: context(),
+                        status: response.status().as_u16(),
+                        target: transport::origin_of(&refused),
+                        api_origin: transport::origin_of(&self.inner.base),
+                    }))));
+                }
+            };
+            tracing::debug!(target_origin = %transport::origin_of(&next), "following a download to another origin, without credentials");
+            let mut request = reqwest::Request::new(Method::GET, next);
+            self.attempt_headers(req, Audience::Foreign, request.headers_mut()).await.map_err(Attempt::Refused)?;
+            if timeout.is_some() {
+                *request.timeout_mut() = timeout;
+            }
+            response = self.inner.http.execute(request).await.map_err(Attempt::Failed)?;
+        }
+        Ok(response)
+    }
+
+    /// Checks a successful answer before anyone reads it as what the operation returns: an
+    /// encoding this build cannot decode, or a content type the operation does not return, is
+    /// an [`Error::Content`] that names it and summarizes the body.
+    async fn check_content(
+        &self,
+        mut response: reqwest::Response,
+        expect: Expect,
+        context: RequestContext,
+    ) -> Result<reqwest::Response> {
+        let encoding = transport::undecoded_encoding(response.headers());
+        let content_type = transport::content_type(response.headers()).map(String::from);
+        if encoding.is_none() && expect.accepts(content_type.as_deref()) {
+            return Ok(response);
+        }
+        let status = response.status().as_u16();
+        let request_id = request_id(response.headers(), &self.inner.secrets);
+        let summary = if encoding.is_some() {
+            String::new()
+        } else {
+            // A few KiB tell what the page is (its title comes first); the rest is dropped.
+            let mut head = Vec::new();
+            let read = async {
+                while let Ok(Some(chunk)) = response.chunk().await {
+                    head.extend_from_slice(&chunk);
+                    if head.len() >= MAX_SUMMARY_BODY {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(5), read).await;
+            crate::error::summarize(&self.inner.secrets.redact_bytes(&head), content_type.as_deref())
+        };
+        Err(Error::Content(Box::new(ContentError {
+            context,
+            status,
+            expected: expect.describe(),
+            content_type: content_type.map(|t| self.inner.secrets.redact(&t).into_owned()),
+            content_encoding: encoding,
+            summary,
+            request_id,
+        })))
+    }
+
     /// Sends a request and returns its whole successful answer.
-    pub(crate) async fn execute_bytes<'a>(&self, req: Request<'a>) -> Result<Fetched<'a>> {
+    pub(crate) async fn execute_bytes<'a>(&'a self, req: Request<'a>) -> Result<Fetched<'a>> {
         let timeout = req.options.timeout.or(self.inner.timeout);
         let kept = self.is_recording().then(|| req.clone());
         let (operation, method, path) = (req.operation, req.method.clone(), req.path);
@@ -338,7 +517,7 @@ impl Client {
         if let Some(req) = kept {
             self.record(&req, status.as_u16(), &headers, &bytes);
         }
-        Ok(Fetched { status, headers, bytes, operation, method, path })
+        Ok(Fetched { status, headers, bytes, operation, method, path, secrets: &self.inner.secrets })
     }
 
     /// Sends a request and decodes its JSON body.
@@ -369,7 +548,7 @@ impl Client {
     #[cfg(feature = "record")]
     pub(crate) fn write_cassette(&self, cassette: crate::cassette::Cassette) {
         if let Some(recorder) = &self.inner.recorder {
-            match recorder.write(cassette) {
+            match recorder.write(cassette, &self.inner.secrets) {
                 Ok(path) => tracing::debug!(path = %path.display(), "recorded a cassette"),
                 Err(e) => tracing::warn!(error = %e, "could not write a cassette"),
             }
@@ -386,6 +565,19 @@ impl Client {
     }
 }
 
+/// How one attempt went wrong: refused by the SDK (not retried) or failed in transport.
+enum Attempt {
+    Refused(Error),
+    Failed(reqwest::Error),
+}
+
+/// The origin a redirect points to, when it has a usable `Location`.
+fn redirect_target(response: &reqwest::Response) -> Option<String> {
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    let next = response.url().join(location).ok()?;
+    Some(transport::origin_of(&next))
+}
+
 /// A successful answer, read whole.
 pub(crate) struct Fetched<'a> {
     pub(crate) status: StatusCode,
@@ -394,6 +586,7 @@ pub(crate) struct Fetched<'a> {
     operation: &'static str,
     method: Method,
     path: &'a str,
+    secrets: &'a Secrets,
 }
 
 impl Fetched<'_> {
@@ -404,12 +597,17 @@ impl Fetched<'_> {
 
     /// The request id the server gave, if any.
     pub(crate) fn request_id(&self) -> Option<String> {
-        request_id(&self.headers)
+        request_id(&self.headers, self.secrets)
+    }
+
+    /// The client's secrets, to redact from errors made of this answer.
+    pub(crate) fn secrets(&self) -> &Secrets {
+        self.secrets
     }
 
     /// The body decoded as JSON.
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        decode_json(&self.bytes, self.status, || (self.context(), self.request_id()))
+        decode_json(&self.bytes, self.status, self.secrets, || (self.context(), self.request_id()))
     }
 }
 
@@ -419,6 +617,7 @@ impl Fetched<'_> {
 pub(crate) fn decode_json<T: DeserializeOwned>(
     bytes: &[u8],
     status: StatusCode,
+    secrets: &Secrets,
     origin: impl FnOnce() -> (RequestContext, Option<String>),
 ) -> Result<T> {
     match serde_json::from_slice(bytes) {
@@ -430,31 +629,28 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
                 Err(e) => (e.path().to_string(), e.into_inner().to_string()),
                 Ok(_) => (".".to_string(), first.to_string()),
             };
-            Err(Error::Decode(Box::new(DecodeError {
-                context,
-                status: status.as_u16(),
-                path,
-                message,
-                snippet: snippet(bytes),
-                request_id,
-            })))
+            Err(DecodeError::error(context, status.as_u16(), path, message, bytes, request_id, secrets))
         }
     }
 }
 
+/// A transport failure as an [`Error`]. The URL is dropped from reqwest's error: the context
+/// names the request, and a file URL's query can hold a signature.
 pub(crate) fn transport_error(e: reqwest::Error, context: RequestContext, timeout: Option<Duration>) -> Error {
     if e.is_timeout() {
         Error::Timeout { context, after: timeout.unwrap_or_default() }
     } else {
-        Error::Connection { context, source: e }
+        Error::Connection { context, source: e.without_url() }
     }
 }
 
-/// Reads (at most 64 KiB of) an error response into an [`ApiError`].
-pub(crate) async fn api_error(mut response: reqwest::Response, context: RequestContext) -> Error {
+/// Reads (at most 64 KiB of) an error response into an [`ApiError`], with the client's
+/// secrets masked in the body before anything is parsed from it.
+pub(crate) async fn api_error(mut response: reqwest::Response, context: RequestContext, secrets: &Secrets) -> Error {
     let status = response.status().as_u16();
-    let request_id = request_id(response.headers());
+    let request_id = request_id(response.headers(), secrets);
     let retry_after = retry::retry_after(response.headers(), SystemTime::now());
+    let encoding = transport::undecoded_encoding(response.headers());
     let mut raw = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
         let room = MAX_ERROR_BODY - raw.len();
@@ -463,7 +659,12 @@ pub(crate) async fn api_error(mut response: reqwest::Response, context: RequestC
             break;
         }
     }
-    let body = ErrorBody::parse(&raw);
+    let raw = secrets.redact_bytes(&raw).into_owned();
+    let body = match &encoding {
+        // Compressed bytes parse as nothing useful; say what they are instead.
+        Some(enc) => ErrorBody::Text(format!("a body encoded as `{enc}`, which this build cannot decode")),
+        None => ErrorBody::parse(&raw),
+    };
     let kind = ApiErrorKind::from_status(status, &body);
     let message = body.message();
     Error::Api(Box::new(ApiError {

@@ -72,7 +72,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     stream_idle_timeout: Duration,
     retry: RetryPolicy,
-    http: Option<reqwest::Client>,
+    configure_http: Option<crate::transport::ConfigureHttp>,
     #[cfg(feature = "record")]
     record_to: Option<PathBuf>,
 }
@@ -114,7 +114,7 @@ impl Default for ClientBuilder {
             timeout: Some(DEFAULT_TIMEOUT),
             stream_idle_timeout: DEFAULT_STREAM_IDLE_TIMEOUT,
             retry: RetryPolicy::default(),
-            http: None,
+            configure_http: None,
             #[cfg(feature = "record")]
             record_to: None,
         }
@@ -218,8 +218,13 @@ impl ClientBuilder {
         self
     }
 
-    /// A header sent with every request.
-    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+    /// A header sent with every request to the API (never to another origin). A value marked
+    /// sensitive ([`HeaderValue::set_sensitive`]), or one of `Authorization`, `Cookie`,
+    /// `X-API-Key`, is treated as a credential: hidden from `Debug` and redacted from errors.
+    pub fn default_header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
+        if crate::transport::is_credential_header(&name) {
+            value.set_sensitive(true);
+        }
         self.default_headers.insert(name, value);
         self
     }
@@ -230,7 +235,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The connect timeout (default 10 s). Ignored with [`http_client`](Self::http_client).
+    /// The connect timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -277,9 +282,26 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (its connection pool, proxy and TLS settings).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Adjusts the HTTP client the SDK builds (proxies, trust roots, pool sizes, a local
+    /// address): `configure` gets reqwest's builder with the SDK's settings and returns it.
+    ///
+    /// The SDK then sets its redirect policy (redirects are followed only within the origin a
+    /// request starts at, so credentials never leave the API's origin); a policy set here is
+    /// replaced. There is no way to hand the SDK a ready `reqwest::Client`, because its redirect
+    /// policy could not be checked. Clones of a [`Client`] share one connection pool.
+    ///
+    /// ```
+    /// let client = seclai::Client::builder()
+    ///     .api_key("sk-example-key")
+    ///     .configure_http(|http| http.pool_max_idle_per_host(32).tcp_nodelay(true))
+    ///     .build()?;
+    /// # Ok::<(), seclai::Error>(())
+    /// ```
+    pub fn configure_http(
+        mut self,
+        configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.configure_http = Some(Arc::new(configure));
         self
     }
 
@@ -305,18 +327,21 @@ impl ClientBuilder {
                 HeaderValue::from_str(v).map_err(|_| Error::config("bad API version"))?,
             );
         }
-        let http = match self.http.clone() {
-            Some(c) => c,
-            None => {
-                install_crypto_provider();
-                reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout)
-                    .pool_idle_timeout(Duration::from_secs(60))
-                    .build()
-                    .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?
-            }
-        };
-        let (credential, sso_account) = self.resolve_credential(&http)?;
+        let user_agent = headers.get(USER_AGENT).cloned().unwrap_or_else(|| HeaderValue::from_static("seclai-rust"));
+        let http = crate::transport::http_client(self.connect_timeout, self.configure_http.as_ref())?;
+        // Static secrets are known now; tokens join the set as the client first uses them.
+        let sensitive_defaults = self
+            .default_headers
+            .values()
+            .filter(|v| v.is_sensitive())
+            .filter_map(|v| v.to_str().ok().map(String::from));
+        let mut fixed: Vec<String> = sensitive_defaults.collect();
+        fixed.extend(self.api_key.iter().chain(&self.bearer_token).map(|s| s.expose().to_string()));
+        if let Some(key) = self.env.as_ref().and_then(|e| e.api_key.as_ref()) {
+            fixed.push(key.expose().to_string());
+        }
+        let secrets = crate::redact::Secrets::new(fixed);
+        let (credential, sso_account) = self.resolve_credential(&http, &secrets)?;
         if let Some(account) = self.account_id.clone().or(sso_account) {
             headers.insert(
                 HeaderName::from_static("x-account-id"),
@@ -334,6 +359,8 @@ impl ClientBuilder {
             base,
             credential,
             request_headers,
+            user_agent,
+            secrets,
             timeout: self.timeout,
             stream_idle_timeout: self.stream_idle_timeout,
             retry: self.retry,
@@ -343,7 +370,11 @@ impl ClientBuilder {
     }
 
     /// The credential chain: explicit key, bearer, provider, env key, SSO profile.
-    fn resolve_credential(&self, http: &reqwest::Client) -> Result<(Credential, Option<String>)> {
+    fn resolve_credential(
+        &self,
+        http: &reqwest::Client,
+        secrets: &crate::redact::Secrets,
+    ) -> Result<(Credential, Option<String>)> {
         let header = HeaderName::from_bytes(self.api_key_header.as_bytes())
             .map_err(|_| Error::config(format!("`{}` is not a valid header name", self.api_key_header)))?;
         if let Some(key) = &self.api_key {
@@ -368,7 +399,7 @@ impl ClientBuilder {
                 match sso::load_profile(dir, profile, &env) {
                     Ok(p) => {
                         let account = p.account_id.clone();
-                        let source = sso::SsoTokenSource::new(p, dir, http.clone());
+                        let source = sso::SsoTokenSource::new(p, dir, http.clone(), secrets.clone());
                         return Ok((Credential::Sso(Arc::new(source)), account));
                     }
                     Err(why) => format!("the SSO profile `{profile}`: {why}"),
@@ -384,8 +415,8 @@ impl ClientBuilder {
 ///
 /// `seclai` builds reqwest's rustls without a crypto provider of its own (compiling aws-lc
 /// would double the build time) and installs `ring` when it builds a client. Call this before
-/// building `reqwest` clients yourself (for [`ClientBuilder::http_client`], say) if your
-/// application does not enable a reqwest TLS feature of its own.
+/// building `reqwest` clients yourself if your application does not enable a reqwest TLS
+/// feature of its own.
 pub fn install_crypto_provider() {
     #[cfg(feature = "rustls")]
     {

@@ -10,10 +10,11 @@ use reqwest::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use tokio::io::AsyncWriteExt;
 
 use crate::call::{Call, Operation};
-use crate::client::{Body, Request};
+use crate::client::Request;
 use crate::error::{Error, RequestContext, Result};
 use crate::idle::IdleBody;
 use crate::resources::{AgentRuns, SourceExports};
+use crate::transport::Expect;
 
 /// A file coming from the API.
 pub struct Download {
@@ -161,6 +162,7 @@ impl Download {
     }
 }
 
+static DOWNLOAD_URL: Operation = Operation { id: "download_url", method: reqwest::Method::GET, pagination: None };
 static DOWNLOAD_EXPORT: Operation =
     Operation { id: "download_source_export", method: reqwest::Method::GET, pagination: None };
 static DOWNLOAD_ATTACHMENT: Operation =
@@ -172,6 +174,8 @@ static DOWNLOAD_ATTACHMENT: Operation =
 pub struct DownloadRequest {
     call: Call,
     idle_timeout: Option<Duration>,
+    /// An absolute URL the API handed out, instead of the call's path.
+    url: Option<reqwest::Url>,
 }
 
 impl DownloadRequest {
@@ -195,16 +199,8 @@ impl DownloadRequest {
     pub async fn send(self) -> Result<Download> {
         self.call.check()?;
         let idle = self.idle_timeout.unwrap_or(self.call.client.stream_idle_timeout());
-        let request = Request {
-            operation: self.call.op.id,
-            method: reqwest::Method::GET,
-            path: &self.call.path,
-            query: &self.call.query,
-            body: Body::Empty,
-            options: &self.call.options,
-            total_timeout: false,
-            accept: None,
-        };
+        let request =
+            Request { total_timeout: false, expect: Expect::File, url: self.url.as_ref(), ..self.call.request() };
         let response = self.call.client.execute(request).await?;
         let context =
             RequestContext { operation: self.call.op.id, method: reqwest::Method::GET, path: self.call.path.clone() };
@@ -214,6 +210,40 @@ impl DownloadRequest {
     /// Starts the download and writes it to `path` (see [`Download::download_to`]).
     pub async fn to_file(self, path: impl AsRef<Path>) -> Result<u64> {
         self.send().await?.download_to(path).await
+    }
+}
+
+impl crate::Client {
+    /// Downloads a file by an absolute URL the API handed out (a run file's `download_url`).
+    ///
+    /// The client's credentials go with the request only when the URL's origin (scheme, host
+    /// and port) is the API's; any other URL (a pre-signed storage link) is fetched with no
+    /// credential and none of the client's headers but the user agent. Redirects are followed
+    /// the same way: within the API's origin with credentials, elsewhere without, and never from
+    /// `https` to `http`. A URL that is not `http` or `https` is refused by `send`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: seclai::Client, url: &str) -> seclai::Result<()> {
+    /// let bytes = client.download_url(url).send().await?.bytes().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn download_url(&self, url: impl AsRef<str>) -> DownloadRequest {
+        let mut call = Call::new(self.clone(), &DOWNLOAD_URL);
+        let url = match reqwest::Url::parse(url.as_ref()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.username().is_empty() && u.password().is_none() => {
+                Some(u)
+            }
+            Ok(_) => {
+                call.invalid = Some("download_url: the URL must be http or https, without user info".into());
+                None
+            }
+            Err(e) => {
+                call.invalid = Some(format!("download_url: not a URL: {e}"));
+                None
+            }
+        };
+        call.path = url.as_ref().map(|u| u.path().to_string()).unwrap_or_default();
+        DownloadRequest { call, idle_timeout: None, url }
     }
 }
 
@@ -230,7 +260,7 @@ impl SourceExports {
         let s = call.segment("source_connection_id", source_connection_id.as_ref(), true);
         let e = call.segment("export_id", export_id.as_ref(), true);
         call.path = format!("/sources/{s}/exports/{e}/download");
-        DownloadRequest { call, idle_timeout: None }
+        DownloadRequest { call, idle_timeout: None, url: None }
     }
 }
 
@@ -242,7 +272,7 @@ impl AgentRuns {
         let r = call.segment("run_id", run_id.as_ref(), true);
         let a = call.segment("attachment_id", attachment_id.as_ref(), false);
         call.path = format!("/v2/agent-runs/{r}/attachments/{a}");
-        DownloadRequest { call, idle_timeout: None }
+        DownloadRequest { call, idle_timeout: None, url: None }
     }
 }
 

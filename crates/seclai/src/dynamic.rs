@@ -115,7 +115,8 @@ fn context(operation: &'static str) -> crate::RequestContext {
 }
 
 pub(crate) fn decode_as<T: DeserializeOwned + Serialize>(operation: &'static str, bytes: &[u8]) -> Result<Value> {
-    let value: T = crate::client::decode_json(bytes, reqwest::StatusCode::OK, || (context(operation), None))?;
+    let value: T =
+        crate::client::decode_json(bytes, reqwest::StatusCode::OK, &Default::default(), || (context(operation), None))?;
     to_json(&value)
 }
 
@@ -124,7 +125,7 @@ pub(crate) fn decode_list<T: DeserializeOwned + Serialize>(
     bytes: &[u8],
     items: Option<&'static str>,
 ) -> Result<Value> {
-    let page = crate::paginate::decode_page::<T>(bytes, items, &context(operation), 200, None)?;
+    let page = crate::paginate::decode_page::<T>(bytes, items, &context(operation), 200, None, &Default::default())?;
     to_json(&page)
 }
 

@@ -22,7 +22,9 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// The connection failed (DNS, refused, reset, TLS) or broke while the body was read.
-    #[error("connection failed ({context}): {source}")]
+    /// `Display` gives the whole chain of causes on one line ("error decoding response body:
+    /// Invalid gzip header"), not only the outermost.
+    #[error("connection failed ({context}): {}", causes(source))]
     Connection {
         /// Operation, method and path.
         context: RequestContext,
@@ -41,6 +43,14 @@ pub enum Error {
     /// A success response whose body is not what the spec says.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// A success response that is not what the operation returns at all: another content type
+    /// (an HTML login page instead of JSON) or a `Content-Encoding` this build cannot decode.
+    #[error(transparent)]
+    Content(Box<ContentError>),
+    /// The server redirected the request to another origin (scheme, host or port), and the
+    /// client did not follow: credentials are only ever sent to the API's own origin.
+    #[error(transparent)]
+    Redirect(Box<RedirectError>),
     /// The client is misconfigured (no credentials, bad base URL, unknown API version, ...).
     #[error("configuration error: {0}")]
     Config(String),
@@ -85,12 +95,30 @@ pub enum Error {
     },
 }
 
+/// An error and its sources on one line, each message once (a cause often repeats the text of
+/// the error that wraps it).
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
+}
+
 impl Error {
     /// The HTTP status, for API errors.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::Content(e) => Some(e.status),
+            Error::Redirect(e) => Some(e.status),
             _ => None,
         }
     }
@@ -113,6 +141,7 @@ impl Error {
         match self {
             Error::Api(e) => e.request_id.as_deref(),
             Error::Decode(e) => e.request_id.as_deref(),
+            Error::Content(e) => e.request_id.as_deref(),
             _ => None,
         }
     }
@@ -370,7 +399,7 @@ pub enum ErrorBody {
 
 const MAX_TEXT: usize = 500;
 
-fn bounded(s: &str, max: usize) -> String {
+pub(crate) fn bounded(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_string();
     }
@@ -382,7 +411,7 @@ fn bounded(s: &str, max: usize) -> String {
 }
 
 /// Reduces an HTML page to its visible text, on one line.
-fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     let lower = html.to_ascii_lowercase();
@@ -541,6 +570,128 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+impl DecodeError {
+    /// The error for a body that did not decode, with the client's secrets masked in what it
+    /// quotes of the body (serde's message can quote a value too).
+    pub(crate) fn error(
+        context: RequestContext,
+        status: u16,
+        path: String,
+        message: String,
+        body: &[u8],
+        request_id: Option<String>,
+        secrets: &crate::redact::Secrets,
+    ) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            context,
+            status,
+            path: secrets.redact(&path).into_owned(),
+            message: secrets.redact(&message).into_owned(),
+            snippet: snippet(&secrets.redact_bytes(body)),
+            request_id,
+        }))
+    }
+}
+
+/// A redirect the client did not follow (see [`Error::Redirect`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RedirectError {
+    /// Operation, method and path of the request.
+    pub context: RequestContext,
+    /// The redirect status (301, 302, 303, 307, 308).
+    pub status: u16,
+    /// The origin the server redirected to (`scheme://host:port`, nothing more of the URL).
+    pub target: String,
+    /// The origin of the API (the base URL's).
+    pub api_origin: String,
+}
+
+impl fmt::Display for RedirectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "redirect not followed ({}): HTTP {} to {}, ", self.context, self.status, self.target)?;
+        if self.target.starts_with("http://") && self.api_origin.starts_with("https://") {
+            f.write_str("a downgrade from https to http")
+        } else {
+            write!(
+                f,
+                "another origin than the API's ({}); credentials are only sent to the API's origin",
+                self.api_origin
+            )
+        }
+    }
+}
+
+impl std::error::Error for RedirectError {}
+
+/// A success response that is not what the operation returns (see [`Error::Content`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ContentError {
+    /// Operation, method and path of the request.
+    pub context: RequestContext,
+    /// The HTTP status of the response.
+    pub status: u16,
+    /// What the operation returns: `JSON`, `an event stream`, ...
+    pub expected: &'static str,
+    /// The `Content-Type` the server gave.
+    pub content_type: Option<String>,
+    /// A `Content-Encoding` this build cannot decode, when that is the problem.
+    pub content_encoding: Option<String>,
+    /// A short text summary of the body: the title of an HTML page, the start of a text.
+    pub summary: String,
+    /// The request id, when the server sent one.
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for ContentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unexpected answer to {} (HTTP {}): ", self.context, self.status)?;
+        match &self.content_encoding {
+            Some(enc) => write!(
+                f,
+                "the body is encoded as `{enc}`, which this build cannot decode{}",
+                crate::transport::encoding_hint(enc)
+            )?,
+            None => write!(
+                f,
+                "expected {}, got `{}`",
+                self.expected,
+                self.content_type.as_deref().unwrap_or("no content type")
+            )?,
+        }
+        if !self.summary.is_empty() {
+            write!(f, ": {}", self.summary)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ContentError {}
+
+/// A one-line summary of a body that is not what was expected, for [`ContentError`]: the title
+/// (or visible text) of an HTML page, the start of a text, or the size of binary data.
+pub(crate) fn summarize(bytes: &[u8], content_type: Option<&str>) -> String {
+    if bytes.is_empty() {
+        return String::new();
+    }
+    let Ok(text) = std::str::from_utf8(bytes).or_else(|e| std::str::from_utf8(&bytes[..e.valid_up_to()])) else {
+        return format!("{} bytes of binary data", bytes.len());
+    };
+    let binary =
+        text.len() < bytes.len().min(64) || text.chars().take(256).any(|c| c.is_control() && !c.is_whitespace());
+    if binary {
+        return format!("{} bytes of binary data", bytes.len());
+    }
+    let html =
+        content_type.is_some_and(|t| t.to_ascii_lowercase().contains("html")) || text.trim_start().starts_with('<');
+    let text = if html { html_to_text(text) } else { text.split_whitespace().collect::<Vec<_>>().join(" ") };
+    bounded(&text, 200)
+}
 
 /// The first bytes of a body as text, for error messages.
 pub(crate) fn snippet(bytes: &[u8]) -> String {

@@ -46,10 +46,12 @@ mod error;
 mod idle;
 pub mod jobs;
 mod paginate;
+mod redact;
 mod request;
 mod retry;
 pub mod runs;
 pub mod sse;
+mod transport;
 pub mod upload;
 pub mod wait;
 pub mod webhooks;
@@ -70,7 +72,8 @@ pub use config::{
     DEFAULT_TIMEOUT, KNOWN_API_VERSIONS, LATEST_API_VERSION, install_crypto_provider,
 };
 pub use error::{
-    ApiError, ApiErrorKind, DecodeError, DefinitionError, Error, ErrorBody, FieldError, RequestContext, Result,
+    ApiError, ApiErrorKind, ContentError, DecodeError, DefinitionError, Error, ErrorBody, FieldError, RedirectError,
+    RequestContext, Result,
 };
 pub use generated::{GENERATED_OPERATIONS, HANDWRITTEN_OPERATIONS, ops, resources};
 pub use paginate::Page;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::call::Call;
-use crate::error::{DecodeError, Error, RequestContext, Result, snippet};
+use crate::error::{DecodeError, Error, RequestContext, Result};
 
 /// How a list operation pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +166,7 @@ pub(crate) fn decode_page<T: DeserializeOwned>(
     context: &RequestContext,
     status: u16,
     request_id: Option<String>,
+    secrets: &crate::redact::Secrets,
 ) -> Result<Page<T>> {
     let seed = || EnvelopeSeed::<T> { items_key, _t: PhantomData };
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -179,14 +180,7 @@ pub(crate) fn decode_page<T: DeserializeOwned>(
                 Err(e) => (track.path().to_string(), e.to_string()),
                 Ok(_) => (".".into(), first.to_string()),
             };
-            Err(Error::Decode(Box::new(DecodeError {
-                context: context.clone(),
-                status,
-                path,
-                message,
-                snippet: snippet(bytes),
-                request_id,
-            })))
+            Err(DecodeError::error(context.clone(), status, path, message, bytes, request_id, secrets))
         }
     }
 }
@@ -282,7 +276,7 @@ impl Walk {
 pub(crate) async fn fetch_page<T: DeserializeOwned>(call: Call, items_key: Option<&'static str>) -> Result<Page<T>> {
     call.check()?;
     let f = call.client.execute_bytes(call.request()).await?;
-    decode_page(&f.bytes, items_key, &f.context(), f.status.as_u16(), f.request_id())
+    decode_page(&f.bytes, items_key, &f.context(), f.status.as_u16(), f.request_id(), f.secrets())
 }
 
 /// A stream of the pages of a list, starting at the builder's page (or offset).
@@ -357,7 +351,7 @@ mod tests {
     }
 
     fn decode(body: &str, key: Option<&'static str>) -> Result<Page<Value>> {
-        decode_page(body.as_bytes(), key, &ctx(), 200, None)
+        decode_page(body.as_bytes(), key, &ctx(), 200, None, &Default::default())
     }
 
     #[test]
@@ -397,9 +391,15 @@ mod tests {
             #[allow(dead_code)]
             id: String,
         }
-        let e =
-            decode_page::<Agent>(br#"{"data":[{"id":"a"},{"id":7}]}"#, Some("data"), &ctx(), 200, Some("req-1".into()))
-                .unwrap_err();
+        let e = decode_page::<Agent>(
+            br#"{"data":[{"id":"a"},{"id":7}]}"#,
+            Some("data"),
+            &ctx(),
+            200,
+            Some("req-1".into()),
+            &Default::default(),
+        )
+        .unwrap_err();
         match e {
             Error::Decode(d) => {
                 assert_eq!(d.path, "data[1].id");

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::client::{Body, Client, Request, RequestOptions, decode_json};
 use crate::error::{Error, Result};
+use crate::transport::Expect;
 
 impl Client {
     /// A request to any path of the API (for endpoints newer than this release), sent with
@@ -112,6 +113,8 @@ impl RawRequest {
             options: &self.options,
             total_timeout: true,
             accept: None,
+            expect: Expect::Json,
+            url: None,
         }
     }
 
@@ -122,13 +125,16 @@ impl RawRequest {
         let query = self.query_pairs();
         let f = self.client.execute_bytes(self.request(&query)).await?;
         let bytes: &[u8] = if f.bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { &f.bytes };
-        decode_json(bytes, f.status, || (f.context(), f.request_id()))
+        decode_json(bytes, f.status, f.secrets(), || (f.context(), f.request_id()))
     }
 
-    /// Sends the request and returns the successful response as it came (for files).
+    /// Sends the request and returns the successful response as it came, whatever its content
+    /// type (for files). A redirect to another origin is followed without credentials, as for
+    /// [`crate::download`]s.
     pub async fn send_raw(self) -> Result<reqwest::Response> {
         self.check()?;
         let query = self.query_pairs();
-        self.client.execute(self.request(&query)).await
+        let request = Request { expect: Expect::File, ..self.request(&query) };
+        self.client.execute(request).await
     }
 }

@@ -17,11 +17,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::call::{Call, Operation};
-use crate::client::{Body, Request, request_id, transport_error};
-use crate::error::{DecodeError, Error, RequestContext, Result, snippet};
+use crate::client::{Request, request_id, transport_error};
+use crate::error::{DecodeError, Error, RequestContext, Result};
 use crate::idle::IdleBody;
+use crate::redact::Secrets;
 use crate::resources::AgentRuns;
 use crate::sse::{SseDecoder, SseEventRef};
+use crate::transport::Expect;
 use crate::types::{AgentRunRequest, AgentRunResponse, AgentRunStatus, AgentRunStreamRequest};
 use crate::wait::{WaitOptions, poll_until};
 
@@ -100,6 +102,7 @@ pub struct RunEventStream {
     context: RequestContext,
     request_id: Option<String>,
     run_id: Option<String>,
+    secrets: Secrets,
     /// A JSON answer instead of a stream: its one event.
     single: Option<Result<RunEvent>>,
     finished: bool,
@@ -162,18 +165,13 @@ struct Origin<'a> {
     context: &'a RequestContext,
     request_id: &'a Option<String>,
     run_id: &'a mut Option<String>,
+    secrets: &'a Secrets,
 }
 
 impl Origin<'_> {
     fn decode_error(&self, e: &SseEventRef<'_>, path: String, message: String) -> Error {
-        Error::Decode(Box::new(DecodeError {
-            context: self.context.clone(),
-            status: 200,
-            path: format!("event `{}` data: {path}", e.event),
-            message,
-            snippet: snippet(e.data),
-            request_id: self.request_id.clone(),
-        }))
+        let path = format!("event `{}` data: {path}", e.event);
+        DecodeError::error(self.context.clone(), 200, path, message, e.data, self.request_id.clone(), self.secrets)
     }
 
     fn decode_run(&self, e: &SseEventRef<'_>) -> Result<Box<AgentRunResponse>> {
@@ -214,7 +212,8 @@ impl Origin<'_> {
                 let data = json_or_text(e.data);
                 let message = str_field(&data, "error")
                     .or_else(|| str_field(&data, "message"))
-                    .or_else(|| data.as_str().map(String::from));
+                    .or_else(|| data.as_str().map(String::from))
+                    .map(|m| self.secrets.redact(&m).into_owned());
                 RunEvent::Error { run_id: str_field(&data, "run_id").or_else(|| self.run_id.clone()), message, data }
             }
             name if name.starts_with("step") => RunEvent::Step { event: name.to_string(), data: json_or_text(e.data) },
@@ -251,8 +250,12 @@ impl Stream for RunEventStream {
         }
         loop {
             if let Some(event) = this.decoder.next_ref() {
-                let mut origin =
-                    Origin { context: &this.context, request_id: &this.request_id, run_id: &mut this.run_id };
+                let mut origin = Origin {
+                    context: &this.context,
+                    request_id: &this.request_id,
+                    run_id: &mut this.run_id,
+                    secrets: &this.secrets,
+                };
                 return Poll::Ready(Some(origin.convert(event)));
             }
             if this.finished {
@@ -322,30 +325,24 @@ impl StreamRun {
         let context =
             RequestContext { operation: STREAM_RUN.id, method: reqwest::Method::POST, path: self.call.path.clone() };
         let request = Request {
-            operation: STREAM_RUN.id,
-            method: reqwest::Method::POST,
-            path: &self.call.path,
-            query: &[],
-            body: self.call.body.clone().map_or(Body::Empty, Body::Json),
-            options: &self.call.options,
             total_timeout: false,
             accept: Some("text/event-stream"),
+            expect: Expect::EventStream,
+            ..self.call.request()
         };
         #[cfg(feature = "record")]
         let recording = self.call.client.is_recording().then(|| request.clone());
         let response = self.call.client.execute(request).await?;
-        let request_id = request_id(response.headers());
-        let is_json = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/json"));
+        let secrets = self.call.client.secrets().clone();
+        let request_id = request_id(response.headers(), &secrets);
+        let is_json = crate::transport::content_type(response.headers()).is_some_and(crate::transport::is_json);
         let mut stream = RunEventStream {
             body: None,
             decoder: SseDecoder::new(),
             context: context.clone(),
             request_id: request_id.clone(),
             run_id: None,
+            secrets: secrets.clone(),
             single: None,
             finished: false,
             #[cfg(feature = "record")]
@@ -358,7 +355,7 @@ impl StreamRun {
                 .map_err(|_| Error::Timeout { context: context.clone(), after: idle })?
                 .map_err(|e| transport_error(e, context.clone(), Some(idle)))?;
             let run: AgentRunResponse =
-                crate::client::decode_json(&bytes, reqwest::StatusCode::OK, || (context, request_id))?;
+                crate::client::decode_json(&bytes, reqwest::StatusCode::OK, &secrets, || (context, request_id))?;
             stream.run_id = Some(run.run_id.clone());
             let terminal = is_terminal(&run.status);
             stream.single =

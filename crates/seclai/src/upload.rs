@@ -281,29 +281,8 @@ impl<T: serde::de::DeserializeOwned> Upload<T> {
             Source::Reader(..) => Body::Once(Arc::new(Mutex::new(Some(spec.build()?)))),
             _ => Body::Rebuild(Arc::new(move || spec.build())),
         };
-        let request = Request {
-            operation: self.call.op.id,
-            method: reqwest::Method::POST,
-            path: &self.call.path,
-            query: &[],
-            body,
-            options: &self.call.options,
-            total_timeout: true,
-            accept: None,
-        };
-        let context = crate::error::RequestContext {
-            operation: self.call.op.id,
-            method: reqwest::Method::POST,
-            path: self.call.path.clone(),
-        };
-        let response = self.call.client.execute(request).await?;
-        let status = response.status();
-        let id = crate::client::request_id(response.headers());
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| crate::client::transport_error(e, context.clone(), self.call.options.timeout))?;
-        crate::client::decode_json(&bytes, status, || (context, id))
+        let request = Request { body, ..self.call.request() };
+        self.call.client.execute_json(request).await
     }
 }
 

@@ -145,8 +145,9 @@ impl Credential {
         matches!(self, Credential::Provider(_) | Credential::Sso(_))
     }
 
-    /// Adds the credential's header to `headers`.
-    pub(crate) async fn apply(&self, headers: &mut HeaderMap) -> Result<()> {
+    /// Adds the credential's header to `headers`; a token fetched for it is remembered in
+    /// `secrets`, so that an answer echoing it is redacted.
+    pub(crate) async fn apply(&self, headers: &mut HeaderMap, secrets: &crate::redact::Secrets) -> Result<()> {
         match self {
             Credential::ApiKey { header, value, .. } => {
                 headers.insert(header.clone(), value.clone());
@@ -156,10 +157,12 @@ impl Credential {
             }
             Credential::Provider(p) => {
                 let token = p.token().await.map_err(|e| Error::config(format!("the token provider failed: {e}")))?;
+                secrets.remember(token.expose());
                 headers.insert(AUTHORIZATION, bearer(token.expose())?);
             }
             Credential::Sso(source) => {
                 let token = source.access_token().await?;
+                secrets.remember(token.expose());
                 headers.insert(AUTHORIZATION, bearer(token.expose())?);
             }
         }

@@ -146,15 +146,31 @@ pub(crate) struct SsoTokenSource {
     profile: SsoProfile,
     cache_path: PathBuf,
     http: reqwest::Client,
+    /// The client's secrets: the tokens read or refreshed here join them, and the token
+    /// endpoint's error messages are redacted with them.
+    secrets: crate::redact::Secrets,
     /// Held across a refresh, so concurrent callers wait for one refresh instead of starting
     /// their own.
     current: tokio::sync::Mutex<Option<CachedTokens>>,
 }
 
 impl SsoTokenSource {
-    pub(crate) fn new(profile: SsoProfile, config_dir: &Path, http: reqwest::Client) -> Self {
+    pub(crate) fn new(
+        profile: SsoProfile,
+        config_dir: &Path,
+        http: reqwest::Client,
+        secrets: crate::redact::Secrets,
+    ) -> Self {
         let cache_path = config_dir.join("sso").join("cache").join(profile.cache_file_name());
-        Self { profile, cache_path, http, current: tokio::sync::Mutex::new(None) }
+        Self { profile, cache_path, http, secrets, current: tokio::sync::Mutex::new(None) }
+    }
+
+    /// Remembers every token of a cache entry as a secret.
+    fn remember(&self, tokens: &CachedTokens) {
+        self.secrets.remember(&tokens.access_token);
+        for t in [&tokens.refresh_token, &tokens.id_token].into_iter().flatten() {
+            self.secrets.remember(t);
+        }
     }
 
     pub(crate) fn profile_name(&self) -> &str {
@@ -170,6 +186,9 @@ impl SsoTokenSource {
         }
         // Another process (the CLI, another client) may have refreshed the file.
         let cached = self.read_cache()?;
+        if let Some(t) = &cached {
+            self.remember(t);
+        }
         if let Some(t) = cached.as_ref().filter(|t| t.valid_at(now)) {
             let token = Secret::new(t.access_token.clone());
             *current = cached;
@@ -183,6 +202,7 @@ impl SsoTokenSource {
             ))
         })?;
         let fresh = self.refresh(&refresh_token, cached).await?;
+        self.remember(&fresh);
         let token = Secret::new(fresh.access_token.clone());
         self.write_cache(&fresh)?;
         *current = Some(fresh);
@@ -211,8 +231,23 @@ impl SsoTokenSource {
             Error::config(format!("SSO profile `{}`: the token endpoint {url} is unreachable: {e}", self.profile.name))
         })?;
         let status = response.status();
+        if status.is_redirection() {
+            // The redirect policy keeps the refresh token on the token endpoint's origin.
+            let target = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| response.url().join(l).ok())
+                .map_or_else(|| "an unusable location".to_string(), |u| crate::transport::origin_of(&u));
+            return Err(Error::config(format!(
+                "SSO profile `{}`: the token endpoint {url} redirected to {target}; not followed, so the refresh \
+                 token stays with the token endpoint's origin",
+                self.profile.name
+            )));
+        }
         let body = response.bytes().await.map_err(|e| Error::config(format!("SSO token refresh: {e}")))?;
         if !status.is_success() {
+            let body = self.secrets.redact_bytes(&body);
             let detail = crate::error::ErrorBody::parse(&body).message();
             return Err(Error::config(format!(
                 "SSO profile `{}`: refreshing the token failed with HTTP {}: {detail}; sign in again with the Seclai CLI",
@@ -220,8 +255,10 @@ impl SsoTokenSource {
                 status.as_u16()
             )));
         }
-        let answer: TokenResponse = serde_json::from_slice(&body)
-            .map_err(|e| Error::config(format!("SSO token refresh: unexpected answer from {url}: {e}")))?;
+        let answer: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
+            let e = self.secrets.redact(&e.to_string()).into_owned();
+            Error::config(format!("SSO token refresh: unexpected answer from {url}: {e}"))
+        })?;
         let previous = previous.unwrap_or(CachedTokens {
             access_token: String::new(),
             refresh_token: None,

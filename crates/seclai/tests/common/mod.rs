@@ -180,3 +180,47 @@ pub fn spec_cached() -> &'static Value {
     static SPEC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     SPEC.get_or_init(spec)
 }
+
+// ---- SSO profiles ----
+
+pub fn tempdir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("seclai-auth-{tag}-{}-{}", std::process::id(), fastrand_u64()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub fn fastrand_u64() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
+}
+
+/// Writes `config` with a default profile whose domain is the local token endpoint, and a
+/// cache file with `access` expiring at `expires_at`. Returns the config dir and cache path.
+pub fn sso_setup(
+    token_base: &str,
+    access: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempdir("sso");
+    std::fs::write(
+        dir.join("config"),
+        format!("[default]\nsso_account_id = acc-from-profile\nsso_client_id = client-123\nsso_domain = {token_base}\nsso_region = us-west-2\n"),
+    )
+    .unwrap();
+    let name: String = {
+        use sha1::Digest;
+        let digest = sha1::Sha1::digest(format!("{token_base}|client-123").as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let cache_dir = dir.join("sso").join("cache");
+    std::fs::create_dir_all(&cache_dir).unwrap();
+    let cache = cache_dir.join(format!("{name}.json"));
+    std::fs::write(
+        &cache,
+        json!({"accessToken": access, "refreshToken": "refresh-1", "idToken": "id-1", "expiresAt": expires_at.to_rfc3339(),
+            "clientId": "client-123", "region": "us-west-2", "cognitoDomain": token_base})
+        .to_string(),
+    )
+    .unwrap();
+    (dir, cache)
+}
