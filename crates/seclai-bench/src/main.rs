@@ -1,4 +1,4 @@
-//! `cargo run --profile bench-fast -p seclai-bench -- [all|get|get16|list|sse|files|decode] [--reps N]`
+//! `cargo run --profile bench-fast -p seclai-bench -- [all|get|get16|list|bigpage|sse|files|decode] [--reps N]`
 //!
 //! Measures `seclai` side by side with a hand-written floor (plain reqwest + serde_json doing the
 //! same work) against a lean loopback server running in its own process. Every workload runs in
@@ -292,6 +292,28 @@ fn suite(args: &[String]) {
     if on("list") {
         let r = pair("list", 0, &["floor", "sdk"], "spawn", reps);
         table.extend(rows("3. list 10,000 agents, 100 per page", "item", &r, |v| per_second(v, "items")));
+    }
+    if on("bigpage") {
+        let plain = server::big_page();
+        let packed = server::gzip(&plain);
+        let r = pair("bigpage", 20, &["floor-gzip", "floor-identity", "sdk"], "spawn", reps.min(5));
+        let wire = |side: &str| if side == "floor-identity" { plain.len() } else { packed.len() };
+        let title = format!(
+            "3b. 20 x one {:.1} MB list page ({} agents), gzip {:.2} MB on the wire",
+            plain.len() as f64 / 1e6,
+            server::BIG_PAGE_AGENTS,
+            packed.len() as f64 / 1e6
+        );
+        let with_wire: Vec<(&'static str, Value)> = r
+            .into_iter()
+            .map(|(side, mut v)| {
+                v["wire"] = json!(wire(side));
+                (side, v)
+            })
+            .collect();
+        table.extend(rows(&title, "item", &with_wire, |v| {
+            format!("{}, {:.2} MB/page on the wire", per_second(v, "items"), v["wire"].as_f64().unwrap_or(0.0) / 1e6)
+        }));
     }
     if on("sse") {
         for mode in ["main", "spawn"] {

@@ -14,6 +14,10 @@ use tokio::net::TcpListener;
 
 /// Agents in the listing workload.
 pub const TOTAL_AGENTS: usize = 10_000;
+/// Agents on the one large page of the compression workload (about 2.7 MB of JSON).
+pub const BIG_PAGE_AGENTS: usize = 6_500;
+/// Page numbers from this one up answer the large page.
+pub const BIG_PAGE: usize = 1_000;
 /// Bytes of one chunk of a streamed answer (as a network would cut it).
 const CHUNK: usize = 16 * 1024;
 
@@ -45,6 +49,24 @@ pub fn run(id: &str, status: &str, output: Option<&str>) -> Value {
         "output_content_type": "text/plain"})
 }
 
+/// The large page of the compression workload, as JSON.
+pub fn big_page() -> Bytes {
+    let items: Vec<Value> = (0..BIG_PAGE_AGENTS).map(agent).collect();
+    Bytes::from(
+        json!({"data": items, "pagination": {"page": BIG_PAGE, "limit": BIG_PAGE_AGENTS, "total": BIG_PAGE_AGENTS,
+            "pages": 1, "has_next": false, "has_prev": false}})
+        .to_string(),
+    )
+}
+
+/// `bytes` compressed with gzip (the default level, as servers use).
+pub fn gzip(bytes: &[u8]) -> Bytes {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).expect("in memory");
+    Bytes::from(e.finish().expect("in memory"))
+}
+
 /// The event stream of a run with `tokens` token events.
 pub fn sse_body(tokens: usize) -> Bytes {
     let id = "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
@@ -63,6 +85,8 @@ struct Canned {
     agent: Bytes,
     pages: Vec<Bytes>,
     page_size: usize,
+    big_page: Bytes,
+    big_page_gzip: Bytes,
     sse: Bytes,
     upload_answer: Bytes,
     download_block: Bytes,
@@ -90,6 +114,17 @@ async fn handle(c: Arc<Canned>, req: Request<Incoming>) -> Response<Body> {
     if method == hyper::Method::GET && path == "/agents" {
         let page: usize =
             query.split('&').find_map(|p| p.strip_prefix("page=")).and_then(|v| v.parse().ok()).unwrap_or(1);
+        if page >= BIG_PAGE {
+            let gzip =
+                req.headers().get("accept-encoding").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
+            let (body, encoding) =
+                if gzip { (c.big_page_gzip.clone(), "gzip") } else { (c.big_page.clone(), "identity") };
+            return Response::builder()
+                .header("content-type", "application/json")
+                .header("content-encoding", encoding)
+                .body(chunked(body))
+                .expect("valid response");
+        }
         let body = c.pages.get(page - 1).cloned().unwrap_or_else(|| Bytes::from(empty_page(page, c.page_size)));
         return json_response(body);
     }
@@ -153,10 +188,13 @@ pub async fn serve(port: u16, tokens: usize) {
             )
         })
         .collect();
+    let big = big_page();
     let canned = Arc::new(Canned {
         agent: Bytes::from(agent(1).to_string()),
         pages,
         page_size,
+        big_page_gzip: gzip(&big),
+        big_page: big,
         sse: sse_body(tokens),
         upload_answer: Bytes::from(
             json!({"content_version_id": "cv1", "source_connection_content_version_id": "scv1", "filename": "big.bin", "status": "uploaded"}).to_string(),

@@ -47,6 +47,9 @@ pub async fn run(name: &str, side: &str, c: &Clients, arg: usize) -> R<u64> {
         ("get16", _) => concurrent(c, arg, false).await,
         ("list", "sdk") => list_sdk(c).await,
         ("list", _) => list_floor(c).await,
+        ("bigpage", "sdk") => big_page_sdk(c, arg).await,
+        ("bigpage", "floor-identity") => big_page_floor(c, arg, false).await,
+        ("bigpage", _) => big_page_floor(c, arg, true).await,
         ("sse", "sdk") => sse_sdk(c, false).await,
         ("sse", "sdk-tokens") => sse_sdk(c, true).await,
         ("sse", _) => sse_floor(c).await,
@@ -113,6 +116,37 @@ async fn list_floor(c: &Clients) -> R<u64> {
         page += 1;
     }
     Ok(all.len() as u64)
+}
+
+/// The large page, `n` times, through the SDK (which asks for gzip).
+async fn big_page_sdk(c: &Clients, n: usize) -> R<u64> {
+    let mut items = 0;
+    for _ in 0..n {
+        let page = c.sdk.agents().list().page(crate::server::BIG_PAGE as i64).limit(100).send().await?;
+        items += page.items.len() as u64;
+        std::hint::black_box(page);
+    }
+    Ok(items)
+}
+
+/// The large page by hand, uncompressed or with reqwest's gzip.
+async fn big_page_floor(c: &Clients, n: usize, gzip: bool) -> R<u64> {
+    let mut items = 0;
+    for _ in 0..n {
+        let mut req = c
+            .http
+            .get(format!("{}/agents", c.url))
+            .query(&[("page", crate::server::BIG_PAGE.to_string()), ("limit", "100".to_string())])
+            .header("x-api-key", KEY);
+        if !gzip {
+            req = req.header("accept-encoding", "identity");
+        }
+        let r = req.send().await?.error_for_status()?;
+        let body: AgentListResponse = serde_json::from_slice(&r.bytes().await?)?;
+        items += body.data.len() as u64;
+        std::hint::black_box(body);
+    }
+    Ok(items)
 }
 
 fn stream_body() -> seclai::types::builder::AgentRunStreamRequest {

@@ -23,6 +23,8 @@
 
 pub mod cassettes;
 pub mod contract;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz;
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }

@@ -43,6 +43,8 @@ pub mod download;
 #[cfg(feature = "dynamic")]
 pub mod dynamic;
 mod error;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz;
 mod idle;
 pub mod jobs;
 mod paginate;

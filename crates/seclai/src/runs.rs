@@ -258,6 +258,15 @@ impl Stream for RunEventStream {
                 };
                 return Poll::Ready(Some(origin.convert(event)));
             }
+            if this.decoder.overflowed() {
+                this.finished = true;
+                this.body = None;
+                this.write_tape();
+                return Poll::Ready(Some(Err(Error::Protocol {
+                    operation: this.context.operation,
+                    message: format!("an event of the stream exceeds {} MiB", crate::sse::MAX_EVENT_BYTES >> 20),
+                })));
+            }
             if this.finished {
                 return Poll::Ready(None);
             }

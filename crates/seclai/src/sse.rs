@@ -8,6 +8,11 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
+/// The most one event (or one line) may hold: a server that never ends a line must not make
+/// the client buffer without bound. The largest real events (a `done` with hundreds of steps)
+/// are a few hundred KiB.
+pub const MAX_EVENT_BYTES: usize = 32 << 20;
+
 /// One event of the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SseEvent {
@@ -59,6 +64,8 @@ struct Fields {
     /// The event ready to hand out (its buffers stay valid until the next call).
     ready: bool,
     ready_retry: Option<u64>,
+    /// An event grew beyond [`MAX_EVENT_BYTES`].
+    overflow: bool,
 }
 
 impl Fields {
@@ -79,6 +86,10 @@ impl Fields {
         };
         match name {
             b"data" => {
+                if self.data.len() + value.len() > MAX_EVENT_BYTES {
+                    self.overflow = true;
+                    return false;
+                }
                 if self.has_data {
                     self.data.push(b'\n');
                 }
@@ -155,8 +166,12 @@ impl SseDecoder {
         Self::default()
     }
 
-    /// Adds a chunk of the stream.
+    /// Adds a chunk of the stream. After an overflow (see [`overflowed`](Self::overflowed))
+    /// chunks are dropped.
     pub fn push(&mut self, chunk: &[u8]) {
+        if self.fields.overflow {
+            return;
+        }
         let mut chunk = chunk;
         if self.pending_cr && !chunk.is_empty() {
             if chunk[0] == b'\n' {
@@ -196,6 +211,9 @@ impl SseDecoder {
             let from = self.scanned.max(self.pos);
             let Some(offset) = memchr2(b'\n', b'\r', &self.buf[from..]) else {
                 self.scanned = self.buf.len();
+                if self.buf.len() - self.pos > MAX_EVENT_BYTES {
+                    self.fields.overflow = true;
+                }
                 return None;
             };
             let end = from + offset;
@@ -211,6 +229,9 @@ impl SseDecoder {
             let start = self.pos;
             self.pos = next;
             self.scanned = next;
+            if self.fields.overflow {
+                return None;
+            }
             if self.fields.line(&self.buf[start..end]) {
                 let f = &self.fields;
                 return Some(SseEventRef {
@@ -221,6 +242,12 @@ impl SseDecoder {
                 });
             }
         }
+    }
+
+    /// Whether a line or an event grew beyond [`MAX_EVENT_BYTES`]: the stream cannot be read
+    /// further (the decoder yields nothing more).
+    pub fn overflowed(&self) -> bool {
+        self.fields.overflow
     }
 
     /// Whether the stream stopped inside an event (fields seen, no blank line yet) or inside a
@@ -307,6 +334,27 @@ mod tests {
         assert!(d.next_event().is_some());
         assert_eq!(d.next_event(), None);
         assert!(!d.has_partial_event());
+    }
+
+    #[test]
+    fn a_line_or_an_event_without_end_is_bounded() {
+        let mut d = SseDecoder::new();
+        let block = vec![b'x'; 1 << 20];
+        d.push(b"data: ");
+        for _ in 0..=MAX_EVENT_BYTES >> 20 {
+            d.push(&block);
+            assert_eq!(d.next_event(), None);
+        }
+        assert!(d.overflowed());
+        d.push(b"\n\n");
+        assert_eq!(d.next_event(), None, "nothing more after an overflow");
+        let mut d = SseDecoder::new();
+        let line = [b"data: ".as_slice(), &block, b"\n"].concat();
+        for _ in 0..=MAX_EVENT_BYTES >> 20 {
+            d.push(&line);
+            assert_eq!(d.next_event(), None);
+        }
+        assert!(d.overflowed(), "many data lines of one event add up");
     }
 
     #[test]

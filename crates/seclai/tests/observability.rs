@@ -119,3 +119,24 @@ async fn each_request_has_a_span_with_its_outcome_and_no_secret_is_traced() {
     let debug = format!("{c:?}");
     assert!(!debug.contains(common::KEY), "{debug}");
 }
+
+#[tokio::test]
+async fn a_key_the_server_echoes_is_not_traced() {
+    let (store, _serial) = capture().await;
+    let server = MockServer::start_async().await;
+    let echo = format!("req-{}", common::KEY);
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/agents/a1");
+            then.status(503)
+                .header("x-request-id", echo.as_str())
+                .header("retry-after", "0")
+                .json_body(serde_json::json!({"detail": format!("key {} is throttled", common::KEY)}));
+        })
+        .await;
+    let e = common::client(&server).agents().get("a1").send().await.unwrap_err();
+    let t = text(&store);
+    assert!(t.contains("request_id=\"req-***\"") && t.contains("retrying the Seclai request"), "{t}");
+    assert!(!t.contains(common::KEY), "the echoed key must never be traced:\n{t}");
+    assert!(!e.to_string().contains(common::KEY) && !format!("{e:?}").contains(common::KEY), "{e}");
+}

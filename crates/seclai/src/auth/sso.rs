@@ -61,7 +61,7 @@ impl SsoProfile {
 }
 
 /// Parses the INI config into `section name -> key -> value`.
-fn parse_ini(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+pub(crate) fn parse_ini(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut sections: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut current: Option<String> = None;
     for line in text.lines() {
