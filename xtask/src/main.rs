@@ -9,7 +9,9 @@ cargo xtask <command>
 
   codegen [--check]              regenerate the snapshots of all generated code from openapi/seclai.yaml;
                                  with --check, fail with a diff when they are out of date
-  fidelity <published.json>      compare openapi/seclai.yaml with a published spec (OpenAPI 3.1 JSON)
+  fidelity [<published.json>]    compare openapi/seclai.yaml with a published spec (OpenAPI 3.1 JSON); without a
+                                 path, the reference of the API version the SDK targets (2026-10-03):
+                                 ../shared/reference/seclai-openapi-3.1-2026-10-03.json
   record [--out DIR] [--base-url URL] [--api-key KEY]
                                  record cassettes with a read-only tour of the API (key and URL default to
                                  SECLAI_API_KEY and SECLAI_API_URL); then check them against the contract
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
         ["codegen"] => run_codegen(false),
         ["codegen", "--check"] => run_codegen(true),
         ["fidelity", path] => run_fidelity(path),
+        ["fidelity"] => run_fidelity(&fidelity::default_reference().display().to_string()),
         ["record", rest @ ..] => {
             let mut args = vec!["record"];
             args.extend_from_slice(rest);

@@ -104,8 +104,21 @@ fn requalify(tokens: TokenStream) -> TokenStream {
 
 /// A parameter's Rust shape.
 enum ParamKind {
-    Str { min_len: Option<u64>, max_len: Option<u64>, uuid: bool },
-    Int { min: Option<i64>, exclusive_min: bool, max: Option<i64> },
+    Str {
+        min_len: Option<u64>,
+        max_len: Option<u64>,
+        uuid: bool,
+    },
+    /// An array of strings, sent as the parameter repeated (`?id=a&id=b`).
+    StrList {
+        max_items: Option<u64>,
+        uuid: bool,
+    },
+    Int {
+        min: Option<i64>,
+        exclusive_min: bool,
+        max: Option<i64>,
+    },
     Bool,
     DateTime,
     Date,
@@ -136,6 +149,10 @@ fn param_kind(schema: &Value, where_: &str) -> Result<ParamKind, Error> {
             max: int("maximum"),
         },
         (Some("boolean"), _) => ParamKind::Bool,
+        (Some("array"), _) if schema["items"]["type"] == "string" => ParamKind::StrList {
+            max_items: schema["maxItems"].as_u64(),
+            uuid: schema["items"]["format"].as_str() == Some("uuid"),
+        },
         other => {
             return Err(gen_err(format!("{where_}: parameter type {other:?} is not supported by the SDK generator")));
         }
@@ -160,6 +177,13 @@ fn query_setter(name: &str, kind: &ParamKind, var: &Ident) -> (TokenStream, Toke
             let (min, max) = (opt(*min), opt(*max));
             (quote!(i64), quote!(self.call.query_int(#name, #var, #min, #exclusive_min, #max);))
         }
+        ParamKind::StrList { max_items, uuid } => {
+            let max = opt(max_items.map(|v| v as usize));
+            (
+                quote!(impl IntoIterator<Item = impl Into<String>>),
+                quote!(self.call.query_list(#name, #var.into_iter().map(Into::into).collect(), #max, #uuid);),
+            )
+        }
         ParamKind::Bool => (quote!(bool), quote!(self.call.query_display(#name, #var);)),
         ParamKind::DateTime => {
             (quote!(::chrono::DateTime<::chrono::Utc>), quote!(self.call.query_datetime(#name, #var);))
@@ -176,6 +200,7 @@ fn query_setter(name: &str, kind: &ParamKind, var: &Ident) -> (TokenStream, Toke
 fn dynamic_arg(name: &str, kind: &ParamKind) -> TokenStream {
     match kind {
         ParamKind::Str { .. } => quote!(crate::dynamic::arg_str(args, #name)?),
+        ParamKind::StrList { .. } => quote!(crate::dynamic::arg_str_list(args, #name)?),
         ParamKind::Int { .. } => quote!(crate::dynamic::arg_i64(args, #name)?),
         ParamKind::Bool => quote!(crate::dynamic::arg_bool(args, #name)?),
         ParamKind::DateTime => quote!(crate::dynamic::arg_datetime(args, #name)?),
@@ -454,7 +479,13 @@ fn operation(op: &Op, raw: &BTreeMap<String, RawOp>, view: &Value) -> Result<Ope
     let mut dyn_setters = Vec::new();
     for p in &params {
         let name = p["name"].as_str().unwrap_or_default();
-        let var = ident(&name.to_snake_case());
+        // A list parameter repeats one name (`content_version_id`); its setter takes several.
+        let is_list = p["schema"]["type"] == "array";
+        let rust_name = match name.to_snake_case() {
+            n if is_list && !n.ends_with('s') => format!("{n}s"),
+            n => n,
+        };
+        let var = ident(&rust_name);
         let pdoc = p["description"].as_str();
         let where_ = format!("{id}({name})");
         match p["in"].as_str() {

@@ -285,13 +285,49 @@ pub fn constants_to_strings(spec: &mut Value) {
     });
 }
 
-/// Moves inline string enums (in component properties and in operation parameters) to
-/// component schemas named after their parent and field, so that they can become open enums.
+/// Moves inline string enums (in component properties at any depth, and in operation
+/// parameters) to component schemas named after their parent and field, so that they can
+/// become open enums.
 pub fn hoist_inline_enums(spec: &mut Value) -> Vec<(String, String)> {
-    let mut hoisted = Vec::new();
-    let mut new_schemas: BTreeMap<String, Value> = BTreeMap::new();
-    let is_inline_enum = |v: &Value| v.get("enum").is_some() && v.get("type").and_then(Value::as_str) == Some("string");
-    let take = |v: &mut Value, name: &str, new_schemas: &mut BTreeMap<String, Value>| {
+    let mut h = Hoister::default();
+    if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for (parent, schema) in schemas.iter_mut() {
+            h.walk(schema, parent, parent);
+        }
+    }
+    for (_, _, op) in operations_mut(spec) {
+        let id = operation_id(op);
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else { continue };
+        for p in params.iter_mut() {
+            let pname = p.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+            if let Some(schema) = p.get_mut("schema")
+                && is_inline_enum(schema)
+            {
+                let name = format!("{}{}", id.to_upper_camel_case(), pname.to_upper_camel_case());
+                h.take(schema, &name, format!("{id}({pname})"));
+            }
+        }
+    }
+    if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        schemas.extend(h.new_schemas);
+    }
+    h.hoisted
+}
+
+fn is_inline_enum(v: &Value) -> bool {
+    v.get("enum").is_some() && v.get("type").and_then(Value::as_str) == Some("string")
+}
+
+/// The enums moved so far, and where they came from.
+#[derive(Default)]
+struct Hoister {
+    new_schemas: BTreeMap<String, Value>,
+    hoisted: Vec<(String, String)>,
+}
+
+impl Hoister {
+    /// Replaces the inline enum `v` with a reference to the new component `name`.
+    fn take(&mut self, v: &mut Value, name: &str, from: String) {
         let Some(m) = v.as_object_mut() else { return };
         let mut def = Map::new();
         for key in ["type", "enum", "description"] {
@@ -305,40 +341,26 @@ pub fn hoist_inline_enums(spec: &mut Value) -> Vec<(String, String)> {
         } else {
             m.insert("$ref".into(), Value::String(format!("#/components/schemas/{name}")));
         }
-        new_schemas.insert(name.to_string(), Value::Object(def));
-    };
-    if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
-        for (parent, schema) in schemas.iter_mut() {
-            let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else { continue };
-            for (field, p) in props.iter_mut() {
-                if is_inline_enum(p) {
-                    let name = format!("{parent}{}", field.to_upper_camel_case());
-                    take(p, &name, &mut new_schemas);
-                    hoisted.push((name, format!("{parent}.{field}")));
-                }
+        self.new_schemas.insert(name.to_string(), Value::Object(def));
+        self.hoisted.push((name.to_string(), from));
+    }
+
+    /// The properties of `schema` (an inline object, or the items of an array), recursively:
+    /// `ServiceUnavailableError.error.code` becomes `ServiceUnavailableErrorErrorCode`.
+    fn walk(&mut self, schema: &mut Value, name: &str, at: &str) {
+        if let Some(items) = schema.get_mut("items") {
+            self.walk(items, name, &format!("{at}[]"));
+        }
+        let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else { return };
+        for (field, p) in props.iter_mut() {
+            let child = format!("{name}{}", field.to_upper_camel_case());
+            if is_inline_enum(p) {
+                self.take(p, &child, format!("{at}.{field}"));
+            } else {
+                self.walk(p, &child, &format!("{at}.{field}"));
             }
         }
     }
-    for (_, _, op) in operations_mut(spec) {
-        let id = operation_id(op);
-        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else { continue };
-        for p in params.iter_mut() {
-            let pname = p.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-            if let Some(schema) = p.get_mut("schema")
-                && is_inline_enum(schema)
-            {
-                let name = format!("{}{}", id.to_upper_camel_case(), pname.to_upper_camel_case());
-                take(schema, &name, &mut new_schemas);
-                hoisted.push((name, format!("{id}({pname})")));
-            }
-        }
-    }
-    if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
-        for (name, s) in new_schemas {
-            schemas.insert(name, s);
-        }
-    }
-    hoisted
 }
 
 /// Removes `additionalProperties: false`, which would make the types reject new fields.
@@ -531,6 +553,26 @@ mod tests {
         );
         let enums = collect_enums(&s);
         assert_eq!(enums["DocsSearchMode"].values, vec!["keyword", "semantic"]);
+    }
+
+    #[test]
+    fn inline_enums_of_nested_objects_and_items_are_hoisted() {
+        let mut s = spec_with(json!({"operationId": "x", "responses": {}}));
+        s["components"]["schemas"]["Unavailable"] = json!({"type": "object", "properties": {
+            "error": {"type": "object", "properties": {"code": {"type": "string", "enum": ["a", "b"]}}},
+            "tags": {"type": "array", "items": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["c"]}}}}}});
+        let hoisted = hoist_inline_enums(&mut s);
+        assert_eq!(
+            hoisted,
+            vec![
+                ("UnavailableErrorCode".to_string(), "Unavailable.error.code".to_string()),
+                ("UnavailableTagsKind".to_string(), "Unavailable.tags[].kind".to_string())
+            ]
+        );
+        assert_eq!(
+            s["components"]["schemas"]["Unavailable"]["properties"]["error"]["properties"]["code"],
+            json!({"$ref": "#/components/schemas/UnavailableErrorCode"})
+        );
     }
 
     #[test]

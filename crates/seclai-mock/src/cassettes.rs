@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use seclai::cassette::Cassette;
+use seclai::cassette::{Cassette, QueryParams};
 use serde_json::Value;
 
 /// A cassette and where it came from.
@@ -67,7 +67,7 @@ impl Library {
     /// The cassette that best fits a request. An error cassette is chosen only for the exact
     /// request it recorded; a cassette of the same API version is preferred; `default` breaks ties.
     pub fn choose(&self, operation: &str, req: &Incoming<'_>) -> Option<&Entry> {
-        let query: BTreeMap<String, String> = req.query.iter().cloned().collect();
+        let query: QueryParams = req.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         self.of(operation)
             .iter()
             .filter_map(|e| {
@@ -87,7 +87,7 @@ impl Library {
                     score += 50;
                 }
                 score += i32::from(same_path) * 8 + i32::from(same_query) * 4 + i32::from(same_body) * 2;
-                score += query.iter().filter(|(k, v)| c.request.query.get(*k) == Some(v)).count() as i32;
+                score += query.iter().filter(|(k, v)| c.request.query.get(k) == Some(*v)).count() as i32;
                 if e.file.ends_with("/default.yaml") {
                     score += 1;
                 }

@@ -6,11 +6,10 @@
 //! the recorded request and returns the decoded body. Use it on your own recordings too:
 //! `cargo xtask contract <dir>`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use futures::TryStreamExt;
-use seclai::cassette::Cassette;
+use seclai::cassette::{Cassette, QueryParams};
 use serde_json::{Value, json};
 
 use crate::cassettes::Library;
@@ -118,7 +117,8 @@ pub fn check(api: &Api, file: &str, c: &Cassette) -> Vec<Failure> {
     // The request.
     match api.find(&c.request.method, &c.request.path) {
         Some((found, params)) if found.id == op.id => {
-            let query: Vec<(String, String)> = c.request.query.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let query: Vec<(String, String)> =
+                c.request.query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             let body = c.request.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
             let strict = c.request.headers.get("seclai-version").is_some_and(|v| v.as_str() >= "2026-07-27");
             for p in api.check_request(op, &params, &query, body.as_deref(), strict) {
@@ -170,6 +170,8 @@ pub fn check(api: &Api, file: &str, c: &Cassette) -> Vec<Failure> {
                 {
                     r.fail("response.body", "the spec declares a JSON body; the cassette has none")
                 }
+                // An error status declared without a body still answers in the API's error shapes.
+                (Some(_), None) if status >= 400 => known_error_shape(&mut r, &bytes),
                 (Some(_), None) => r.fail("response.body", "the spec declares no JSON body for this status"),
                 _ => {}
             }
@@ -178,13 +180,7 @@ pub fn check(api: &Api, file: &str, c: &Cassette) -> Vec<Failure> {
             // Undeclared error statuses (401, 403, 404, 409, 410, 429, 5xx) are answered in the
             // API's error shapes; a JSON body must parse into one of them.
             if c.response.body.is_some() {
-                match seclai::ErrorBody::parse(&bytes) {
-                    seclai::ErrorBody::Json(_) | seclai::ErrorBody::Text(_) => r.fail(
-                        "response.body",
-                        "an error body in no known shape ({detail}, validation, credits, gateway)",
-                    ),
-                    _ => {}
-                }
+                known_error_shape(&mut r, &bytes);
             }
         }
         None => r.fail("response.status", format!("status {status} is not declared for `{}`", op.id)),
@@ -194,6 +190,13 @@ pub fn check(api: &Api, file: &str, c: &Cassette) -> Vec<Failure> {
         decode(&mut r, op, &bytes);
     }
     r.failures
+}
+
+/// Fails unless `bytes` is an error body in one of the API's shapes.
+fn known_error_shape(r: &mut Report<'_>, bytes: &[u8]) {
+    if let seclai::ErrorBody::Json(_) | seclai::ErrorBody::Text(_) = seclai::ErrorBody::parse(bytes) {
+        r.fail("response.body", "an error body in no known shape ({detail}, validation, credits, {error: {code}})");
+    }
 }
 
 fn decode(r: &mut Report<'_>, op: &Operation, bytes: &[u8]) {
@@ -268,13 +271,21 @@ fn invoke_args(api: &Api, op: &Operation, c: &Cassette) -> Value {
             args.insert(k, json!(v));
         }
     }
-    for (k, v) in &c.request.query {
-        args.insert(k.clone(), json!(v));
+    for (k, v) in c.request.query.iter() {
+        let list = op.spec["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["name"] == k && p["in"] == "query" && p["schema"]["type"] == "array");
+        if list {
+            args.insert(k.to_string(), json!(c.request.query.all(k)));
+        } else {
+            args.insert(k.to_string(), json!(v));
+        }
     }
     if let Some(b) = &c.request.body {
         args.insert("body".into(), b.clone());
     }
-    let _ = op;
     Value::Object(args)
 }
 
@@ -343,7 +354,7 @@ fn compare_request(r: &mut Report<'_>, server: &Server, c: &Cassette) {
             format!("sent {} {}, the cassette records {} {}", got.method, got.path, c.request.method, c.request.path),
         );
     }
-    let query: BTreeMap<String, String> = got.query.iter().cloned().collect();
+    let query: QueryParams = got.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     if query != c.request.query {
         r.fail("request.query", format!("sent {query:?}, the cassette records {:?}", c.request.query));
     }
@@ -501,7 +512,7 @@ async fn replay_download(
             .runs()
             .download_attachment(path_param(api, c, "run_id"), path_param(api, c, "attachment_id"));
         if let Some(name) = c.request.query.get("download_name") {
-            d = d.download_name(name.clone());
+            d = d.download_name(name);
         }
         d
     };

@@ -35,11 +35,19 @@ pub struct Options {
     pub token_delay: Duration,
     /// Answer only from these cassettes, with no state (for contract tests of recordings).
     pub replay_only: Option<Arc<Library>>,
+    /// An uploaded file of this name ends its indexing `failed` (to test waiting for uploads).
+    pub fail_indexing: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { api_key: DEFAULT_API_KEY.to_string(), port: 0, token_delay: Duration::ZERO, replay_only: None }
+        Self {
+            api_key: DEFAULT_API_KEY.to_string(),
+            port: 0,
+            token_delay: Duration::ZERO,
+            replay_only: None,
+            fail_indexing: None,
+        }
     }
 }
 
@@ -59,6 +67,12 @@ impl Options {
     /// Sets the pause between streamed events.
     pub fn token_delay(mut self, delay: Duration) -> Self {
         self.token_delay = delay;
+        self
+    }
+
+    /// Makes the indexing of an uploaded file of this name fail.
+    pub fn fail_indexing(mut self, file_name: impl Into<String>) -> Self {
+        self.fail_indexing = Some(file_name.into());
         self
     }
 
@@ -146,6 +160,11 @@ impl Ctx<'_> {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a query parameter sent several times (`?id=a&id=b`), in order.
+    pub fn query_all(&self, name: &str) -> Vec<&str> {
+        self.query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+
     /// Whether the request opted in to the canonical list envelope.
     pub fn canonical_lists(&self) -> bool {
         self.version.is_some_and(|v| v >= "2026-07-27")
@@ -191,7 +210,7 @@ impl Server {
             Some(library) => (library.clone(), None),
             None => {
                 let library = Arc::new(Library::embedded());
-                let world = World::new(&library);
+                let world = World::new(&library, options.fail_indexing.clone());
                 (library, Some(Mutex::new(world)))
             }
         };

@@ -1,7 +1,8 @@
 //! The stateful part of the local server: what a realistic flow creates, lists and reads back.
 //!
 //! The world holds agents (23 seeded from `cassettes/list_agents/default.yaml`), their runs and
-//! input uploads, knowledge bases, sources with their files, and source exports. Every answer
+//! input uploads, knowledge bases, sources with their files and the indexing status of each,
+//! source exports, and cloud-drive connections. Every answer
 //! body is built from the `default` cassette of its operation, used as a template whose ids,
 //! names, timestamps and statuses are replaced, so that answers keep the shape the spec
 //! describes.
@@ -12,6 +13,8 @@
 //! `cassettes/get_agent/not_found.yaml` stay reachable.
 
 mod agents;
+mod cloud_drives;
+mod contents;
 mod exports;
 mod inputs;
 mod knowledge;
@@ -67,15 +70,22 @@ pub struct World {
     exports: Vec<exports::Export>,
     /// Agent input uploads, in creation order.
     inputs: Vec<inputs::InputUpload>,
+    /// Cloud-drive connections, in creation order.
+    cloud_drives: Vec<cloud_drives::Drive>,
+    /// The file name whose indexing fails (`Options::fail_indexing`).
+    fail_indexing: Option<String>,
     /// Ids deleted here: they are gone, whatever the cassettes recorded.
     deleted: BTreeSet<String>,
 }
 
 impl World {
-    /// A world seeded from the cassettes: the agents of `list_agents`, completed to 23.
-    pub fn new(library: &Library) -> Self {
-        let mut world = Self::default();
+    /// A world seeded from the cassettes: the agents of `list_agents`, completed to 23, and the
+    /// cloud-drive connections of `list_cloud_drives`. Uploads named `fail_indexing` fail their
+    /// indexing.
+    pub fn new(library: &Library, fail_indexing: Option<String>) -> Self {
+        let mut world = Self { fail_indexing, ..Self::default() };
         world.seed_agents(library);
+        world.seed_cloud_drives(library);
         world
     }
 
@@ -120,6 +130,14 @@ impl World {
             "list_source_exports" => self.list_source_exports(ctx),
             "download_source_export" => self.download_source_export(ctx),
             "delete_source_export" => self.delete_source_export(ctx),
+            "list_source_contents" => self.list_source_contents(ctx),
+            "get_source_content_status" => self.get_source_content_status(ctx),
+            "list_cloud_drives" => self.list_cloud_drives(ctx),
+            "get_cloud_drive" => self.get_cloud_drive(ctx),
+            "update_cloud_drive" => self.update_cloud_drive(ctx),
+            "delete_cloud_drive" => self.delete_cloud_drive(ctx),
+            "disconnect_cloud_drive" => self.disconnect_cloud_drive(ctx),
+            "list_cloud_drive_agents" => self.list_cloud_drive_agents(ctx),
             _ => return None,
         })
     }

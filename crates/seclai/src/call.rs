@@ -125,6 +125,19 @@ impl Call {
         self.set_query(name, value);
     }
 
+    /// A list query parameter, sent repeated (`?id=a&id=b`), with the spec's item limit and
+    /// format. Setting it again replaces the list.
+    pub(crate) fn query_list(&mut self, name: &'static str, values: Vec<String>, max_items: Option<usize>, uuid: bool) {
+        if let Some(max) = max_items.filter(|m| values.len() > *m) {
+            self.fail(format!("`{name}` takes at most {max} values, got {}", values.len()));
+        }
+        if uuid && let Some(bad) = values.iter().find(|v| uuid::Uuid::parse_str(v).is_err()) {
+            self.fail(format!("`{name}` values must be UUIDs, got `{bad}`"));
+        }
+        self.query.retain(|(k, _)| *k != name);
+        self.query.extend(values.into_iter().map(|v| (name, v)));
+    }
+
     /// An integer query parameter within the spec's bounds (`exclusive` for `> min`).
     pub(crate) fn query_int(
         &mut self,

@@ -34,7 +34,94 @@ fn checked_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     Ok(Some(text))
 }
 
-/// Query values as strings, whatever YAML scalar they were written as.
+/// The query parameters of a request, in order. In YAML a map from name to value, a list of
+/// values for a parameter sent several times (`content_version_id: [a, b]`); values are
+/// strings, whatever scalar they were written as. Two queries are equal when they hold the
+/// same pairs, whatever their order across names (the order of one name's values counts).
+#[derive(Debug, Clone, Default)]
+pub struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    /// The pairs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// Whether there is no parameter.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Rewrites every value.
+    pub fn map_values(&mut self, mut f: impl FnMut(&str) -> String) {
+        for (_, v) in &mut self.0 {
+            *v = f(v);
+        }
+    }
+
+    fn sorted(&self) -> Vec<(&str, &str)> {
+        let mut pairs: Vec<(&str, &str)> = self.iter().collect();
+        // A stable sort by name keeps the order of one name's values.
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        pairs
+    }
+}
+
+impl PartialEq for QueryParams {
+    fn eq(&self, other: &Self) -> bool {
+        self.sorted() == other.sorted()
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for QueryParams {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Self(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    }
+}
+
+impl Serialize for QueryParams {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut grouped: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (k, v) in self.iter() {
+            grouped.entry(k).or_default().push(v);
+        }
+        let map: BTreeMap<&str, Value> = grouped
+            .into_iter()
+            .map(|(k, vs)| (k, if vs.len() == 1 { Value::from(vs[0]) } else { Value::from(vs) }))
+            .collect();
+        map.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for QueryParams {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = |v: Value| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let raw: BTreeMap<String, Value> = BTreeMap::deserialize(d)?;
+        let mut pairs = Vec::new();
+        for (k, v) in raw {
+            match v {
+                Value::Array(items) => pairs.extend(items.into_iter().map(|i| (k.clone(), text(i)))),
+                other => pairs.push((k, text(other))),
+            }
+        }
+        Ok(Self(pairs))
+    }
+}
+
+/// Header values as strings, whatever YAML scalar they were written as.
 fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let raw: BTreeMap<String, Value> = BTreeMap::deserialize(d)?;
     Ok(raw
@@ -87,8 +174,8 @@ pub struct RecordedRequest {
     /// The concrete path, without the query.
     pub path: String,
     /// Query parameters.
-    #[serde(default, deserialize_with = "string_map", skip_serializing_if = "BTreeMap::is_empty")]
-    pub query: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "QueryParams::is_empty")]
+    pub query: QueryParams,
     /// Selected headers.
     #[serde(default, deserialize_with = "string_map", skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
@@ -276,9 +363,7 @@ impl Scrubber {
             *account = self.placeholder(&account.clone());
         }
         c.request.path = self.scrub_text(&c.request.path);
-        for v in c.request.query.values_mut() {
-            *v = self.scrub_text(v);
-        }
+        c.request.query.map_values(|v| self.scrub_text(v));
     }
 }
 
@@ -366,7 +451,7 @@ pub(crate) fn from_exchange(
         request: RecordedRequest {
             method: req.method.to_string(),
             path: req.path.to_string(),
-            query: req.query.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            query: req.query.iter().map(|(k, v)| (*k, v.as_str())).collect(),
             headers: request_headers,
             body: request_body,
             multipart: None,
@@ -384,10 +469,25 @@ mod tests {
         let text = "operation: get_source_embedding_migration\nprovenance: authored\nrequest:\n  method: GET\n  path: /sources/s/embedding-migration\n  query:\n    limit: 5\nresponse:\n  status: 200\n  body: null\n";
         let c = Cassette::from_yaml(text).unwrap();
         assert_eq!(c.response.body, Some(Value::Null));
-        assert_eq!(c.request.query.get("limit").map(String::as_str), Some("5"));
+        assert_eq!(c.request.query.get("limit"), Some("5"));
         assert_eq!(c.response.body_bytes(), b"null");
         let again = Cassette::from_yaml(&c.to_yaml()).unwrap();
         assert_eq!(again, c);
+    }
+
+    #[test]
+    fn repeated_query_parameters_are_lists() {
+        let text = "operation: list_source_contents\nprovenance: authored\nrequest:\n  method: GET\n  path: /x\n  query:\n    content_version_id: [a, b]\n    limit: 5\nresponse:\n  status: 200\n";
+        let c = Cassette::from_yaml(text).unwrap();
+        assert_eq!(c.request.query.all("content_version_id"), ["a", "b"]);
+        assert_eq!(c.request.query.get("limit"), Some("5"));
+        let same: QueryParams =
+            [("limit", "5"), ("content_version_id", "a"), ("content_version_id", "b")].into_iter().collect();
+        assert_eq!(c.request.query, same, "order across names does not matter");
+        let swapped: QueryParams =
+            [("content_version_id", "b"), ("content_version_id", "a"), ("limit", "5")].into_iter().collect();
+        assert_ne!(c.request.query, swapped, "the order of one name's values does");
+        assert_eq!(Cassette::from_yaml(&c.to_yaml()).unwrap(), c);
     }
 
     #[test]

@@ -385,12 +385,22 @@ impl Client {
                             api_origin: transport::origin_of(&inner.base),
                         })));
                     }
-                    let after = retry::retry_after(response.headers(), SystemTime::now());
-                    match retry::after_status(&policy, retries, idempotent, replayable, status.as_u16(), after) {
+                    // The body is read before deciding: it can say that retrying is pointless
+                    // (a 503 that needs an operator), and reading it frees the connection.
+                    let headers = response.headers().clone();
+                    let error = api_error(response, context(), &inner.secrets).await;
+                    let (after, permanent) = match &error {
+                        Error::Api(api) => (api.retry_after, api.needs_an_operator()),
+                        _ => (None, false),
+                    };
+                    let decision = if permanent {
+                        Decision::Stop
+                    } else {
+                        retry::after_status(&policy, retries, idempotent, replayable, status.as_u16(), after)
+                    };
+                    match decision {
                         Decision::Stop => {
                             span.record("duration_ms", started.elapsed().as_millis() as u64);
-                            let headers = response.headers().clone();
-                            let error = api_error(response, context(), &inner.secrets).await;
                             if let Error::Api(api) = &error {
                                 self.record(&req, api.status, &headers, &api.raw_body);
                             }

@@ -57,6 +57,18 @@ pub(crate) fn arg_str(args: &Value, name: &str) -> Result<String> {
     }
 }
 
+pub(crate) fn arg_str_list(args: &Value, name: &str) -> Result<Vec<String>> {
+    match args.get(name) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(String::from).ok_or_else(|| wrong(name, "an array of strings")))
+            .collect(),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(Value::Null) | None => Err(missing(name)),
+        Some(_) => Err(wrong(name, "an array of strings")),
+    }
+}
+
 pub(crate) fn arg_i64(args: &Value, name: &str) -> Result<i64> {
     match args.get(name) {
         Some(Value::Number(n)) => n.as_i64().ok_or_else(|| wrong(name, "an integer")),

@@ -146,6 +146,12 @@ impl Error {
         }
     }
 
+    /// The machine-readable code of an API error's body (`database_unavailable`,
+    /// `vector_store_unavailable`, `permission_denied`, ...), when it has one.
+    pub fn code(&self) -> Option<&str> {
+        self.as_api().and_then(|e| e.body.code())
+    }
+
     /// How long the server asked us to wait before retrying (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         self.as_api().and_then(|e| e.retry_after)
@@ -155,7 +161,7 @@ impl Error {
     /// timeouts and connection failures. (The client already retried within its budget.)
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api(e) => e.kind.is_retryable(),
+            Error::Api(e) => e.kind.is_retryable() && !e.needs_an_operator(),
             Error::Connection { .. } | Error::Timeout { .. } => true,
             _ => false,
         }
@@ -292,9 +298,20 @@ pub struct ApiError {
     pub context: RequestContext,
 }
 
+impl ApiError {
+    /// A `503` that only an operator can clear (`vector_store_unavailable`: no vector store is
+    /// configured): it is never retried, and retrying later does not help either.
+    pub fn needs_an_operator(&self) -> bool {
+        self.status == 503 && self.body.code() == Some("vector_store_unavailable")
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HTTP {} {}: {}", self.status, self.kind, self.message)?;
+        if self.needs_an_operator() {
+            f.write_str(" (not retried: it clears only when an operator configures the vector store)")?;
+        }
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
@@ -380,6 +397,15 @@ pub enum ErrorBody {
     Detail(String),
     /// `{"detail": {...}}` of another shape.
     DetailObject(Value),
+    /// `{"error": {"code", "message"}}`: the API's own coded errors, such as the `503` of an
+    /// unavailable dependency (`database_unavailable`, `vector_store_unavailable`) and the `403`
+    /// of a key that may not write (`permission_denied`, `suspended_account`).
+    Coded {
+        /// The machine-readable code.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
     /// `{"error": {"type", "message", "code"}}` (a gateway's envelope).
     Gateway {
         /// e.g. `invalid_request_error`.
@@ -465,6 +491,14 @@ impl ErrorBody {
             };
         }
         if let Some(Value::Object(err)) = map.get("error") {
+            if err.get("type").is_none()
+                && let Some(code) = err.get("code").and_then(Value::as_str)
+            {
+                return ErrorBody::Coded {
+                    code: code.to_string(),
+                    message: err.get("message").and_then(Value::as_str).unwrap_or_default().to_string(),
+                };
+            }
             return ErrorBody::Gateway {
                 kind: err.get("type").and_then(Value::as_str).map(String::from),
                 message: err.get("message").and_then(Value::as_str).unwrap_or_default().to_string(),
@@ -511,6 +545,8 @@ impl ErrorBody {
                 .and_then(Value::as_str)
                 .map(String::from)
                 .unwrap_or_else(|| bounded(&v.to_string(), MAX_TEXT)),
+            ErrorBody::Coded { code, message } if message.is_empty() => code.clone(),
+            ErrorBody::Coded { code, message } => format!("{message} ({code})"),
             ErrorBody::Gateway { kind, message, code } => {
                 let mut s = message.clone();
                 if let Some(k) = kind {
@@ -525,6 +561,16 @@ impl ErrorBody {
             ErrorBody::Json(v) => bounded(&v.to_string(), MAX_TEXT),
             ErrorBody::Text(t) => t.clone(),
             ErrorBody::Empty => "no body".into(),
+        }
+    }
+
+    /// The machine-readable code of a coded error (`database_unavailable`,
+    /// `permission_denied`, ...) or of a gateway's error.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ErrorBody::Coded { code, .. } => Some(code),
+            ErrorBody::Gateway { code, .. } => code.as_deref(),
+            _ => None,
         }
     }
 
@@ -746,6 +792,16 @@ mod tests {
         );
         assert_eq!(g.message(), "name is required (invalid_request_error, missing_field)");
         assert!(matches!(ErrorBody::parse(br#"{"detail":{"reason":"x"}}"#), ErrorBody::DetailObject(_)));
+    }
+
+    #[test]
+    fn coded_errors_keep_their_code() {
+        let b = ErrorBody::parse(br#"{"error":{"code":"database_unavailable","message":"Try again shortly."}}"#);
+        assert_eq!(b, ErrorBody::Coded { code: "database_unavailable".into(), message: "Try again shortly.".into() });
+        assert_eq!(b.code(), Some("database_unavailable"));
+        assert_eq!(b.message(), "Try again shortly. (database_unavailable)");
+        let gateway = ErrorBody::parse(br#"{"error":{"type":"invalid_request_error","message":"m","code":"c"}}"#);
+        assert!(matches!(gateway, ErrorBody::Gateway { .. }) && gateway.code() == Some("c"));
     }
 
     #[test]

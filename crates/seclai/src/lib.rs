@@ -46,6 +46,7 @@ mod error;
 #[cfg(any(test, fuzzing))]
 pub mod fuzz;
 mod idle;
+pub mod indexing;
 pub mod jobs;
 mod paginate;
 mod redact;

@@ -57,7 +57,7 @@ impl WaitOptions {
         self
     }
 
-    fn interval(&self, n: u32) -> Duration {
+    pub(crate) fn interval(&self, n: u32) -> Duration {
         let base = self.initial_interval.as_secs_f64() * self.multiplier.max(1.0).powi(n.min(64) as i32);
         let base = base.min(self.max_interval.as_secs_f64());
         let secs = if self.jitter { base * (0.75 + fastrand::f64() * 0.25) } else { base };

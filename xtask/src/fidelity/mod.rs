@@ -16,6 +16,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
 
+/// The published spec of the API version the SDK targets, where the project keeps it (beside
+/// the repository, as on the CI machine).
+pub fn default_reference() -> std::path::PathBuf {
+    crate::workspace_root().join("../shared/reference/seclai-openapi-3.1-2026-10-03.json")
+}
+
 /// One difference between the published spec and ours.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Difference {
@@ -260,6 +266,11 @@ fn facts(doc: &Value, rename: &dyn Fn(&str) -> String) -> BTreeMap<String, Strin
                 for (media, m) in r["content"].as_object().into_iter().flatten() {
                     f.put(format!("{rat} {media} (media)"), "present".into());
                     f.schema(&format!("{rat} {media}"), &m["schema"]);
+                }
+                for (name, h) in r["headers"].as_object().into_iter().flatten() {
+                    let hat = format!("{rat} header {}", name.to_ascii_lowercase());
+                    f.put(format!("{hat} (header)"), "present".into());
+                    f.schema(&hat, &h["schema"]);
                 }
             }
         }

@@ -42,7 +42,13 @@ pub(super) struct StoredFile {
     /// When it was uploaded.
     pub(super) created_at: DateTime<Utc>,
     /// Its `source_connection_content_version_id`.
-    version_id: String,
+    pub(super) version_id: String,
+    /// The `content_version_id` its upload answered.
+    pub(super) content_version_id: String,
+    /// How often its indexing status was read (each read moves it on).
+    pub(super) status_reads: u32,
+    /// Whether its indexing ends `failed` ([`crate::Options::fail_indexing`]).
+    pub(super) fails_indexing: bool,
 }
 
 /// A source and its files.
@@ -73,7 +79,7 @@ impl Source {
             });
         }
         let receipt = json!({
-            "content_version_id": new_id(),
+            "content_version_id": file.content_version_id,
             "source_connection_content_version_id": null,
             "filename": file.filename,
             "status": "uploaded",
@@ -130,7 +136,7 @@ impl World {
     }
 
     /// The source with this id, to change.
-    fn source_mut(&mut self, id: &str) -> Result<&mut Source, Missing> {
+    pub(super) fn source_mut(&mut self, id: &str) -> Result<&mut Source, Missing> {
         self.sources.iter_mut().find(|s| s.id() == id).ok_or(Missing("Source"))
     }
 
@@ -206,14 +212,18 @@ impl World {
         let Some(part) = file_part(ctx) else {
             return Ok(invalid(json!(["body", "file"]), "missing", "Field required"));
         };
+        let filename = file_name(part);
         let file = StoredFile {
-            filename: file_name(part),
+            fails_indexing: self.fail_indexing.as_deref() == Some(filename.as_str()),
+            filename,
             content_type: media_type(part),
             data: part.data.clone(),
             title: part_text(ctx, "title"),
             metadata: part_metadata(ctx),
             created_at: Utc::now(),
             version_id: new_id(),
+            content_version_id: new_id(),
+            status_reads: 0,
         };
         let fields = self.source_mut(id)?.add(file);
         let mut receipt = template(ctx.library, "upload_file_to_source");
@@ -227,14 +237,18 @@ impl World {
         self.source(id)?;
         let content_type = text_field(ctx, "content_type").unwrap_or("text/plain").to_string();
         let title = text_field(ctx, "title").map(String::from);
+        let filename = name_from_title(title.as_deref(), &content_type);
         let file = StoredFile {
-            filename: name_from_title(title.as_deref(), &content_type),
+            fails_indexing: self.fail_indexing.as_deref() == Some(filename.as_str()),
+            filename,
             content_type,
             data: text_field(ctx, "text").unwrap_or_default().as_bytes().to_vec(),
             title,
             metadata: field(ctx, "metadata").clone(),
             created_at: Utc::now(),
             version_id: new_id(),
+            content_version_id: new_id(),
+            status_reads: 0,
         };
         let fields = self.source_mut(id)?.add(file);
         let mut receipt = template(ctx.library, "upload_inline_text_to_source");

@@ -43,7 +43,7 @@ fn body(reply: &Reply) -> Value {
 #[test]
 fn the_world_starts_with_23_distinct_agents() {
     let library = Library::embedded();
-    let world = World::new(&library);
+    let world = World::new(&library, None);
     assert_eq!(world.agents.len(), 23);
     let ids: BTreeSet<&str> = world.agents.iter().map(|a| a.id()).collect();
     let names: BTreeSet<&str> = world.agents.iter().filter_map(|a| a.body["name"].as_str()).collect();
@@ -54,7 +54,7 @@ fn the_world_starts_with_23_distinct_agents() {
 #[test]
 fn pages_carry_correct_totals() {
     let library = Library::embedded();
-    let mut world = World::new(&library);
+    let mut world = World::new(&library, None);
     let reply = call(&mut world, &library, "list_agents", "/agents", &[("page", "3"), ("limit", "10")], None).unwrap();
     let page = body(&reply);
     assert_eq!(page["data"].as_array().map(Vec::len), Some(3));
@@ -69,6 +69,6 @@ fn pages_carry_correct_totals() {
 #[test]
 fn operations_without_state_are_left_to_the_cassettes() {
     let library = Library::embedded();
-    let mut world = World::new(&library);
+    let mut world = World::new(&library, None);
     assert!(call(&mut world, &library, "list_memory_banks", "/memory_banks", &[], None).is_none());
 }

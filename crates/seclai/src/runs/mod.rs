@@ -6,6 +6,10 @@
 //! reports a timeout or error, or goes idle, falls back to polling the run until the server
 //! reports it terminal. It never hands back a snapshot that is still running.
 
+mod output;
+
+pub use output::{FileLocation, MANIFEST_CONTENT_TYPE, RunFile, RunOutput};
+
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::pin::Pin;
