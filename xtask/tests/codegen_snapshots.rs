@@ -51,8 +51,10 @@ fn a_one_field_spec_edit_fails_the_check_with_a_small_diff() {
 }
 
 #[test]
-fn snapshot_content_skips_the_insta_header() {
+fn snapshot_files_are_written_and_read_back() {
     assert_eq!(codegen::snapshot_content("---\nsource: x\n---\nfn a() {}\n"), "fn a() {}\n");
+    let file = codegen::snapshot_file("fn a() {}\n\n");
+    assert_eq!(codegen::snapshot_content(&file), "fn a() {}\n");
 }
 
 #[test]

@@ -150,7 +150,7 @@ async fn big_page_floor(c: &Clients, n: usize, gzip: bool) -> R<u64> {
 }
 
 fn stream_body() -> seclai::types::builder::AgentRunStreamRequest {
-    seclai::types::AgentRunStreamRequest::builder().input(Some("What changed in the last release?".to_string()))
+    seclai::types::AgentRunStreamRequest::builder().input("What changed in the last release?")
 }
 
 async fn sse_sdk(c: &Clients, tokens_only: bool) -> R<u64> {

@@ -7,8 +7,11 @@
 
 #![deny(missing_docs)]
 
+pub mod builders;
+pub mod ident;
 pub mod open_enum;
 pub mod out_tree;
+pub mod round_trip;
 pub mod sdk;
 pub mod view;
 
@@ -76,8 +79,8 @@ pub struct Generated {
 pub fn generate(yaml: &str) -> Result<Generated, Error> {
     let spec = load_spec(yaml)?;
     let (view_value, report) = view::generator_view(&spec);
-    let raw = raw_from_view(&view_value, report.clone())?;
-    let sdk = sdk::generate(&spec, &view_value, &report, &raw.file)?;
+    let sdk = sdk::generate(&spec, &view_value, &report)?;
+    let raw = raw_from_view(&view_value, report)?;
     Ok(Generated { raw, sdk })
 }
 
@@ -88,9 +91,13 @@ pub fn generate_raw(yaml: &str) -> Result<RawClient, Error> {
     raw_from_view(&view_value, report)
 }
 
-/// Generates the operation layer of the `seclai` crate from the spec text.
+/// Generates the operation layer of the `seclai` crate from the spec text. progenitor does not
+/// run: the layer names the spec's types, which `seclai-raw` generates (so a build of `seclai`
+/// runs progenitor once, in `seclai-raw`'s build script).
 pub fn generate_sdk(yaml: &str) -> Result<sdk::Sdk, Error> {
-    generate(yaml).map(|g| g.sdk)
+    let spec = load_spec(yaml)?;
+    let (view_value, report) = view::generator_view(&spec);
+    sdk::generate(&spec, &view_value, &report)
 }
 
 fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClient, Error> {
@@ -99,7 +106,8 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
 
     let mut settings = GenerationSettings::default();
     settings
-        .with_interface(InterfaceStyle::Builder)
+        // Positional: typify's struct builders are off; `builders` generates ours.
+        .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote!(crate::Hooks))
@@ -134,6 +142,12 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
         return Err(Error("progenitor output has no `types` module".into()));
     };
     type_items.extend(enums);
+    round_trip::keep_every_key(type_items, &round_trip::round_trip_schemas(view_value))?;
+    let built = builders::builders(type_items, &builders::Context::from_view(view_value))?;
+    type_items.extend(built);
+    type_items.push(syn::parse_quote! {
+        pub use crate::building::{BuildError, Buildable, IntoBody, IntoUuid};
+    });
 
     // Everything but `types` is progenitor's client: behind the crate's `client` feature, so
     // that the `seclai` crate (which sends requests itself) compiles the types alone.

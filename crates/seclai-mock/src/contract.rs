@@ -485,7 +485,7 @@ async fn replay_upload(
             if let Some(m) = &metadata {
                 b = b.metadata(m.clone());
             }
-            serde_json::to_value(b.send().await?).map_err(|e| seclai::Error::InvalidArgument(e.to_string()))?
+            json(b.send().await?)?
         }};
     }
     let v = match op.id.as_str() {
@@ -493,9 +493,15 @@ async fn replay_upload(
         "upload_file_to_content" => {
             send!(client.contents().upload(path_param(api, c, "source_connection_content_version"), upload))
         }
-        _ => send!(client.agents().upload_input(path_param(api, c, "agent_id"), upload)),
+        // An agent input takes the file alone.
+        _ => json(client.agents().upload_input(path_param(api, c, "agent_id"), upload).send().await?)?,
     };
     Ok(Some(v))
+}
+
+/// An answer rendered as JSON.
+fn json<T: serde::Serialize>(v: T) -> Result<Value, seclai::Error> {
+    serde_json::to_value(v).map_err(|e| seclai::Error::InvalidArgument(e.to_string()))
 }
 
 async fn replay_download(
@@ -504,8 +510,9 @@ async fn replay_download(
     op: &Operation,
     c: &Cassette,
 ) -> Result<Option<Value>, seclai::Error> {
-    let request = if op.id == "download_source_export" {
-        client.sources().exports().download(path_param(api, c, "source_connection_id"), path_param(api, c, "export_id"))
+    let download = if op.id == "download_source_export" {
+        let (source, export) = (path_param(api, c, "source_connection_id"), path_param(api, c, "export_id"));
+        client.sources().exports().download(source, export).send().await?
     } else {
         let mut d = client
             .agents()
@@ -514,9 +521,9 @@ async fn replay_download(
         if let Some(name) = c.request.query.get("download_name") {
             d = d.download_name(name);
         }
-        d
+        d.send().await?
     };
-    let bytes = request.send().await?.bytes().await?;
+    let bytes = download.bytes().await?;
     if bytes.as_ref() != c.response.body_bytes().as_slice() {
         return Err(seclai::Error::InvalidArgument("the downloaded bytes differ from the recorded file".into()));
     }

@@ -124,7 +124,7 @@ async fn the_whole_flow_as_a_user_writes_it() {
     let export = exports.create(&source.id, CreateExportRequest::builder().format("jsonl")).send().await.unwrap();
     assert_eq!(export.status, "pending");
     let path = std::env::temp_dir().join(format!("seclai-mock-flow-{}-{}.jsonl", std::process::id(), export.id));
-    let written = exports.wait_and_download(&source.id, &export.id, &path, &quick()).await.unwrap();
+    let written = exports.wait_and_download(&source.id, &export.id, &path).wait_options(quick()).send().await.unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(written, text.len() as u64);
@@ -141,7 +141,7 @@ async fn the_whole_flow_as_a_user_writes_it() {
 
     // An input file for the agent, ready to use.
     let csv = UploadFile::bytes(b"date,rating\n2026-03-02,4\n".to_vec(), "feedback.csv");
-    let upload_id = client.agents().upload_input_and_wait(&agent.id, csv, &quick()).await.unwrap();
+    let upload_id = client.agents().upload_input_and_wait(&agent.id, csv).wait_options(quick()).send().await.unwrap();
     let upload = client.agents().get_input_upload(&agent.id, &upload_id).send().await.unwrap();
     assert_eq!((upload.status.as_str(), upload.filename.as_str(), upload.file_size), ("ready", "feedback.csv", 25));
 

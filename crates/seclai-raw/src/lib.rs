@@ -22,6 +22,7 @@
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
+pub mod building;
 #[cfg(feature = "client")]
 mod hooks;
 mod open_enum;

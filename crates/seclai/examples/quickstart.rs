@@ -1,5 +1,6 @@
 //! The Seclai SDK in one flow: agents through auto-pagination, a knowledge base and a source, a
-//! file upload, a run whose answer streams in token by token, and the final run.
+//! file upload and the wait until it is searchable, a run whose answer streams in token by token,
+//! and the final run.
 //!
 //!     cargo run --example quickstart
 //!
@@ -47,7 +48,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .await?;
     let kb = client
         .knowledge_bases()
-        .create(types::CreateKnowledgeBaseBody::builder().name("Quickstart").source_ids(vec![source.id.clone()]))
+        .create(types::CreateKnowledgeBaseBody::builder().name("Quickstart").source_ids([&source.id]))
         .send()
         .await?;
     println!("\n2. Created source {} and knowledge base {}.", source.id, kb.id);
@@ -67,10 +68,23 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .await?;
     println!("3. Uploaded {}: {}.", uploaded.filename, uploaded.status);
 
+    // 3b. Searchable yet? Wait until the upload's content version is indexed.
+    if let Some(version) = &uploaded.content_version_id {
+        let outcome = client
+            .sources()
+            .contents()
+            .wait_indexed(&source.id, [version])
+            .poll_interval(Duration::from_millis(200), Duration::from_secs(2))
+            .deadline(Duration::from_secs(300))
+            .send()
+            .await?;
+        println!("   indexed: {} searchable, {} failed.", outcome.completed.len(), outcome.failed.len());
+    }
+
     // 4. A run, streamed token by token.
     if let Some(agent) = agents.first() {
         println!("\n4. Running agent \"{}\":", agent.name);
-        let body = types::AgentRunStreamRequest::builder().input(Some("What changed in release 2.4?".to_string()));
+        let body = types::AgentRunStreamRequest::builder().input("What changed in release 2.4?");
         let mut events = client.agents().runs().stream(&agent.id, body).send().await?;
         print!("   ");
         let mut last = None;

@@ -8,12 +8,12 @@ use std::fmt::Display;
 
 use bytes::Bytes;
 use reqwest::Method;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::{Body, Client, Request, RequestOptions};
 use crate::error::{Error, Result};
 use crate::paginate::Pagination;
+use crate::types::BuildError;
 
 /// What the spec says of an operation, as the runtime needs it.
 #[derive(Debug)]
@@ -26,6 +26,36 @@ pub(crate) struct Operation {
 /// Characters left as they are in a path segment: RFC 3986 unreserved.
 const SEGMENT: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// The text format a parameter must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    Uuid,
+}
+
+/// The spec's limits on a string parameter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StrLimits {
+    pub(crate) min_len: Option<usize>,
+    pub(crate) max_len: Option<usize>,
+    pub(crate) format: Format,
+}
+
+/// The spec's limits on an integer parameter (`exclusive_min`: greater than `min`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IntLimits {
+    pub(crate) min: Option<i64>,
+    pub(crate) exclusive_min: bool,
+    pub(crate) max: Option<i64>,
+}
+
+/// The spec's limits on a list parameter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ListLimits {
+    pub(crate) max_items: Option<usize>,
+    pub(crate) format: Format,
+}
 
 /// One operation call being built.
 #[derive(Clone)]
@@ -47,7 +77,15 @@ impl std::fmt::Debug for Call {
             .field("path", &self.path)
             .field("query", &self.query)
             .field("has_body", &self.body.is_some())
+            .field("options", &self.options)
             .finish_non_exhaustive()
+    }
+}
+
+fn check_format(value: &str, format: Format) -> Option<String> {
+    match format {
+        Format::Uuid if uuid::Uuid::parse_str(value).is_err() => Some(format!("must be a UUID, got `{value}`")),
+        _ => None,
     }
 }
 
@@ -64,29 +102,22 @@ impl Call {
         }
     }
 
-    fn fail(&mut self, msg: String) {
+    pub(crate) fn fail(&mut self, msg: String) {
         if self.invalid.is_none() {
             self.invalid = Some(format!("{}: {msg}", self.op.id));
         }
     }
 
-    /// A path parameter, checked and percent-encoded. An empty value would silently address
-    /// another endpoint (`/agents/` lists agents), so it is refused.
-    pub(crate) fn segment(&mut self, name: &str, value: &str, uuid: bool) -> String {
-        let mut out = String::with_capacity(value.len());
-        self.push_segment(&mut out, name, value, uuid);
-        out
-    }
-
-    /// Appends a checked, percent-encoded path parameter to `path`.
-    pub(crate) fn push_segment(&mut self, path: &mut String, name: &str, value: &str, uuid: bool) {
+    /// Appends a checked, percent-encoded path parameter to `path`. An empty value would
+    /// silently address another endpoint (`/agents/` lists agents), and `.` or `..` would be
+    /// resolved by URL parsing into another one: all are refused.
+    pub(crate) fn push_segment(&mut self, path: &mut String, name: &str, value: &str, format: Format) {
         if value.trim().is_empty() {
             self.fail(format!("`{name}` must not be empty"));
         } else if value == "." || value == ".." {
-            // URL parsing resolves dot segments: `..` would reach another endpoint.
             self.fail(format!("`{name}` must not be `.` or `..`"));
-        } else if uuid && uuid::Uuid::parse_str(value).is_err() {
-            self.fail(format!("`{name}` must be a UUID, got `{value}`"));
+        } else if let Some(problem) = check_format(value, format) {
+            self.fail(format!("`{name}` {problem}"));
         }
         // Ids are almost always plain: skip the encoder then.
         if value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')) {
@@ -103,58 +134,44 @@ impl Call {
         }
     }
 
-    /// A string query parameter with optional length limits and UUID format.
-    pub(crate) fn query_str(
-        &mut self,
-        name: &'static str,
-        value: String,
-        min_len: Option<usize>,
-        max_len: Option<usize>,
-        uuid: bool,
-    ) {
+    /// A string query parameter within the spec's limits.
+    pub(crate) fn query_str(&mut self, name: &'static str, value: String, limits: StrLimits) {
         let len = value.chars().count();
-        if let Some(min) = min_len.filter(|m| len < *m) {
+        if let Some(min) = limits.min_len.filter(|m| len < *m) {
             self.fail(format!("`{name}` must have at least {min} characters"));
         }
-        if let Some(max) = max_len.filter(|m| len > *m) {
+        if let Some(max) = limits.max_len.filter(|m| len > *m) {
             self.fail(format!("`{name}` must have at most {max} characters, got {len}"));
         }
-        if uuid && uuid::Uuid::parse_str(&value).is_err() {
-            self.fail(format!("`{name}` must be a UUID, got `{value}`"));
+        if let Some(problem) = check_format(&value, limits.format) {
+            self.fail(format!("`{name}` {problem}"));
         }
         self.set_query(name, value);
     }
 
-    /// A list query parameter, sent repeated (`?id=a&id=b`), with the spec's item limit and
-    /// format. Setting it again replaces the list.
-    pub(crate) fn query_list(&mut self, name: &'static str, values: Vec<String>, max_items: Option<usize>, uuid: bool) {
-        if let Some(max) = max_items.filter(|m| values.len() > *m) {
+    /// A list query parameter, sent repeated (`?id=a&id=b`), within the spec's limits. Setting
+    /// it again replaces the list.
+    pub(crate) fn query_list(&mut self, name: &'static str, values: Vec<String>, limits: ListLimits) {
+        if let Some(max) = limits.max_items.filter(|m| values.len() > *m) {
             self.fail(format!("`{name}` takes at most {max} values, got {}", values.len()));
         }
-        if uuid && let Some(bad) = values.iter().find(|v| uuid::Uuid::parse_str(v).is_err()) {
-            self.fail(format!("`{name}` values must be UUIDs, got `{bad}`"));
+        if let Some(problem) = values.iter().find_map(|v| check_format(v, limits.format)) {
+            self.fail(format!("`{name}` values {problem}"));
         }
         self.query.retain(|(k, _)| *k != name);
         self.query.extend(values.into_iter().map(|v| (name, v)));
     }
 
-    /// An integer query parameter within the spec's bounds (`exclusive` for `> min`).
-    pub(crate) fn query_int(
-        &mut self,
-        name: &'static str,
-        value: i64,
-        min: Option<i64>,
-        exclusive_min: bool,
-        max: Option<i64>,
-    ) {
-        if let Some(min) = min {
-            if exclusive_min && value <= min {
+    /// An integer query parameter within the spec's bounds.
+    pub(crate) fn query_int(&mut self, name: &'static str, value: i64, limits: IntLimits) {
+        if let Some(min) = limits.min {
+            if limits.exclusive_min && value <= min {
                 self.fail(format!("`{name}` must be greater than {min}, got {value}"));
             } else if value < min {
                 self.fail(format!("`{name}` must be at least {min}, got {value}"));
             }
         }
-        if let Some(max) = max.filter(|m| value > *m) {
+        if let Some(max) = limits.max.filter(|m| value > *m) {
             self.fail(format!("`{name}` must be at most {max}, got {value}"));
         }
         self.set_query(name, value.to_string());
@@ -170,28 +187,13 @@ impl Call {
         self.set_query(name, value.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
     }
 
-    /// The JSON body. `nulls` are optional fields to send as an explicit `null` (to clear them),
-    /// distinct from leaving them out.
-    pub(crate) fn json_body<B: Serialize>(&mut self, body: std::result::Result<B, String>, nulls: &[&'static str]) {
-        let body = match body {
-            Ok(b) => b,
-            Err(e) => return self.fail(format!("invalid body: {e}")),
-        };
-        let bytes = if nulls.is_empty() {
-            serde_json::to_vec(&body)
-        } else {
-            serde_json::to_value(&body).and_then(|mut v| {
-                if let Some(map) = v.as_object_mut() {
-                    for n in nulls {
-                        map.insert((*n).to_string(), serde_json::Value::Null);
-                    }
-                }
-                serde_json::to_vec(&v)
-            })
-        };
-        match bytes {
-            Ok(b) => self.body = Some(Bytes::from(b)),
-            Err(e) => self.fail(format!("cannot serialize the body: {e}")),
+    /// The JSON body, as a body builder made it (explicit nulls included), or why it could not.
+    pub(crate) fn json_body(&mut self, body: std::result::Result<serde_json::Value, BuildError>) {
+        match body
+            .and_then(|v| serde_json::to_vec(&v).map_err(|e| BuildError::new("request body", vec![e.to_string()])))
+        {
+            Ok(bytes) => self.body = Some(Bytes::from(bytes)),
+            Err(e) => self.fail(format!("invalid body: {e}")),
         }
     }
 
@@ -233,10 +235,32 @@ impl Call {
     }
 }
 
-/// Per-request settings, on every operation builder.
+/// The settings every builder has, given the builder's `call`.
+macro_rules! retries_and_headers {
+    () => {
+        /// Overrides the client's retry budget for this request (0: no retries).
+        pub fn max_retries(mut self, retries: u32) -> Self {
+            self.call.options.max_retries = Some(retries);
+            self
+        }
+
+        /// Adds a header to this request. An invalid name or value is reported by `send`; a
+        /// header named like a credential (`Authorization`, `X-API-Key`, `Cookie`) is treated
+        /// as one (never sent to another origin, redacted).
+        pub fn header(mut self, name: &str, value: &str) -> Self {
+            if let Err(e) = self.call.options.header(name, value) {
+                self.call.invalid.get_or_insert(e);
+            }
+            self
+        }
+    };
+}
+pub(crate) use retries_and_headers;
+
+/// Per-request settings of a request answered whole.
 macro_rules! request_options {
     () => {
-        /// Overrides the client's timeout for this request.
+        /// Overrides the client's timeout of the whole request, answer included.
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.call.options.timeout = Some(timeout);
             self
@@ -247,26 +271,29 @@ macro_rules! request_options {
 }
 pub(crate) use request_options;
 
-/// The retry and header settings, on builders whose timeout means something else (streams and
-/// downloads have an idle timeout instead).
-macro_rules! retries_and_headers {
+/// Per-request settings of a stream or a download, which has no total timeout: it lasts as
+/// long as data flows.
+macro_rules! stream_options {
     () => {
-        /// Overrides the client's retry budget for this request (0: no retries).
-        pub fn max_retries(mut self, retries: u32) -> Self {
-            self.call.options.max_retries = Some(retries);
+        /// The longest wait for the answer to start (its status and headers); what follows is
+        /// bounded by [`idle_timeout`](Self::idle_timeout) instead, since a long stream or a
+        /// large file may take any time.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.call.options.timeout = Some(timeout);
             self
         }
 
-        /// Adds a header to this request. An invalid name or value is reported by `send`.
-        pub fn header(mut self, name: &str, value: &str) -> Self {
-            if let Err(e) = self.call.options.header(name, value) {
-                self.call.invalid.get_or_insert(e);
-            }
+        /// Fails when no byte (not even a keep-alive) arrives for this long (default: the
+        /// client's `stream_idle_timeout`, 60 s).
+        pub fn idle_timeout(mut self, idle: ::std::time::Duration) -> Self {
+            self.call.options.idle_timeout = Some(idle);
             self
         }
+
+        crate::call::retries_and_headers!();
     };
 }
-pub(crate) use retries_and_headers;
+pub(crate) use stream_options;
 
 #[cfg(test)]
 mod tests {
@@ -278,15 +305,23 @@ mod tests {
         Call::new(Client::new("k").unwrap(), &OP)
     }
 
+    fn segment(c: &mut Call, name: &str, value: &str, format: Format) -> String {
+        let mut path = String::new();
+        c.push_segment(&mut path, name, value, format);
+        path
+    }
+
+    const INT: IntLimits = IntLimits { min: Some(1), exclusive_min: false, max: Some(100) };
+
     #[test]
     fn path_segments_are_encoded_and_checked() {
         let mut c = call();
-        assert_eq!(c.segment("id", "a/b c?", false), "a%2Fb%20c%3F");
+        assert_eq!(segment(&mut c, "id", "a/b c?", Format::Text), "a%2Fb%20c%3F");
         assert!(c.check().is_ok());
-        c.segment("id", "", false);
+        segment(&mut c, "id", "", Format::Text);
         assert_eq!(c.check().unwrap_err().to_string(), "invalid argument: get_thing: `id` must not be empty");
         let mut c = call();
-        c.segment("export_id", "not-a-uuid", true);
+        segment(&mut c, "export_id", "not-a-uuid", Format::Uuid);
         assert!(c.check().unwrap_err().to_string().contains("must be a UUID"));
     }
 
@@ -294,14 +329,14 @@ mod tests {
     fn dot_segments_are_refused_rather_than_resolved() {
         for value in [".", ".."] {
             let mut c = call();
-            c.segment("agent_id", value, false);
+            segment(&mut c, "agent_id", value, Format::Text);
             assert_eq!(
                 c.check().unwrap_err().to_string(),
                 "invalid argument: get_thing: `agent_id` must not be `.` or `..`"
             );
         }
         let mut c = call();
-        assert_eq!(c.segment("agent_id", "...", false), "...");
+        assert_eq!(segment(&mut c, "agent_id", "...", Format::Text), "...");
         assert!(c.check().is_ok());
     }
 
@@ -309,7 +344,7 @@ mod tests {
     fn urls_keep_the_base_path_the_encoded_segments_and_the_query() {
         let client = Client::builder().api_key("k").base_url("https://host/seclai/").build().unwrap();
         let mut c = call();
-        let path = format!("/agents/{}", c.segment("agent_id", "a/b c", false));
+        let path = format!("/agents/{}", segment(&mut c, "agent_id", "a/b c", Format::Text));
         let url = client.url(&path, &[("q", "x y&z".to_string())]);
         assert_eq!(url.as_str(), "https://host/seclai/agents/a%2Fb%20c?q=x+y%26z");
         let root = Client::builder().api_key("k").base_url("http://127.0.0.1:9").build().unwrap();
@@ -319,38 +354,40 @@ mod tests {
     #[test]
     fn query_limits_come_from_the_spec() {
         let mut c = call();
-        c.query_int("limit", 0, Some(1), false, Some(100));
+        c.query_int("limit", 0, INT);
         assert!(c.check().unwrap_err().to_string().contains("`limit` must be at least 1, got 0"));
         let mut c = call();
-        c.query_int("limit", 101, Some(1), false, Some(100));
+        c.query_int("limit", 101, INT);
         assert!(c.check().unwrap_err().to_string().contains("at most 100"));
         let mut c = call();
-        c.query_int("days", 0, Some(0), true, None);
+        c.query_int("days", 0, IntLimits { min: Some(0), exclusive_min: true, max: None });
         assert!(c.check().unwrap_err().to_string().contains("greater than 0"));
         let mut c = call();
-        c.query_int("limit", 5, Some(1), false, Some(100));
-        c.query_int("limit", 6, Some(1), false, Some(100));
+        c.query_int("limit", 5, INT);
+        c.query_int("limit", 6, INT);
         assert_eq!(c.query, vec![("limit", "6".to_string())], "setting twice replaces");
+        let mut c = call();
+        c.query_str("q", "abc".into(), StrLimits { min_len: Some(4), max_len: None, format: Format::Text });
+        assert!(c.check().unwrap_err().to_string().contains("at least 4 characters"));
+        let mut c = call();
+        let ids: Vec<String> = (0..3).map(|i| format!("00000000-0000-4000-8000-00000000000{i}")).collect();
+        c.query_list("id", ids.clone(), ListLimits { max_items: Some(2), format: Format::Uuid });
+        assert!(c.check().unwrap_err().to_string().contains("at most 2 values, got 3"));
+        let mut c = call();
+        c.query_list("id", ids, ListLimits { max_items: None, format: Format::Uuid });
+        assert_eq!(c.query.len(), 3, "one pair per value");
     }
 
     #[test]
-    fn explicit_nulls_are_sent_and_absent_fields_are_not() {
-        #[derive(Serialize)]
-        struct Update {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            name: Option<String>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            description: Option<String>,
-        }
+    fn bodies_come_as_json_and_their_errors_are_reported_by_send() {
         let mut c = call();
-        c.json_body(Ok(Update { name: Some("n".into()), description: None }), &["description"]);
-        let v: serde_json::Value = serde_json::from_slice(c.body.as_ref().unwrap()).unwrap();
-        assert_eq!(v, serde_json::json!({"name": "n", "description": null}));
+        c.json_body(Ok(serde_json::json!({"name": "n", "description": null})));
+        assert_eq!(c.body.as_deref(), Some(&br#"{"description":null,"name":"n"}"#[..]));
         let mut c = call();
-        c.json_body(Ok(Update { name: None, description: None }), &[]);
-        assert_eq!(c.body.as_deref(), Some(&b"{}"[..]));
-        let mut c = call();
-        c.json_body::<Update>(Err("no value supplied for name".into()), &[]);
-        assert!(c.check().unwrap_err().to_string().contains("invalid body: no value supplied for name"));
+        c.json_body(Err(BuildError::new("CreateThing", vec!["`name` is required".into()])));
+        assert_eq!(
+            c.check().unwrap_err().to_string(),
+            "invalid argument: get_thing: invalid body: CreateThing: `name` is required"
+        );
     }
 }

@@ -122,16 +122,19 @@ impl Client {
     }
 }
 
-/// Per-request settings that override the client's.
+/// Per-request settings that override the client's (every builder's `timeout`, `max_retries`,
+/// `header`, and for streams and downloads `idle_timeout`).
 #[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct RequestOptions {
-    /// Timeout of the whole request (for streams: of each idle period).
-    pub timeout: Option<Duration>,
+pub(crate) struct RequestOptions {
+    /// Timeout of the whole request; for streams and downloads, of the wait for the answer
+    /// to start.
+    pub(crate) timeout: Option<Duration>,
+    /// The longest pause between two chunks of a stream or download.
+    pub(crate) idle_timeout: Option<Duration>,
     /// Retries after the first attempt.
-    pub max_retries: Option<u32>,
+    pub(crate) max_retries: Option<u32>,
     /// Extra headers.
-    pub headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
 }
 
 impl RequestOptions {

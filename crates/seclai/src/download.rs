@@ -13,7 +13,6 @@ use crate::call::{Call, Operation};
 use crate::client::Request;
 use crate::error::{Error, RequestContext, Result};
 use crate::idle::IdleBody;
-use crate::resources::{AgentRuns, SourceExports};
 use crate::transport::Expect;
 
 /// A file coming from the API.
@@ -126,7 +125,7 @@ impl Download {
     /// Writes the file to `path` through a temporary file in the same directory, renamed into
     /// place only when the download is complete: an interrupted download leaves no partial
     /// file. Returns the number of bytes written.
-    pub async fn download_to(self, path: impl AsRef<Path>) -> Result<u64> {
+    pub async fn to_file(self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "download".into());
@@ -162,54 +161,77 @@ impl Download {
     }
 }
 
-static DOWNLOAD_URL: Operation = Operation { id: "download_url", method: reqwest::Method::GET, pagination: None };
-static DOWNLOAD_EXPORT: Operation =
-    Operation { id: "download_source_export", method: reqwest::Method::GET, pagination: None };
-static DOWNLOAD_ATTACHMENT: Operation =
-    Operation { id: "download_agent_run_attachment", method: reqwest::Method::GET, pagination: None };
+/// Starts a download: the answer may be any file, and a redirect to another origin is followed
+/// without credentials.
+async fn start(call: Call, url: Option<&reqwest::Url>) -> Result<Download> {
+    call.check()?;
+    let idle = call.options.idle_timeout.unwrap_or(call.client.stream_idle_timeout());
+    let request = Request { total_timeout: false, expect: Expect::File, url, ..call.request() };
+    let response = call.client.execute(request).await?;
+    let context = RequestContext { operation: call.op.id, method: reqwest::Method::GET, path: call.path.clone() };
+    Ok(Download::new(response, idle, context))
+}
 
-/// Builder of a file download: `sources.exports.download` or `agents.runs.download_attachment`.
+/// `send` and `to_file` of a download builder.
+macro_rules! download_sends {
+    ($doc:literal) => {
+        #[doc = $doc]
+        ///
+        /// A 409 (not ready) and a 410 (expired) are [`crate::ApiErrorKind::Conflict`] and
+        /// [`crate::ApiErrorKind::Gone`].
+        pub async fn send(self) -> Result<Download> {
+            start(self.call, None).await
+        }
+
+        /// Starts the download and writes it to `path` (see [`Download::to_file`]).
+        pub async fn to_file(self, path: impl AsRef<Path>) -> Result<u64> {
+            self.send().await?.to_file(path).await
+        }
+    };
+}
+
+impl crate::ops::sources::exports::Download {
+    download_sends!(" Starts downloading a completed export.");
+}
+
+impl crate::ops::agents::runs::DownloadAttachment {
+    download_sends!(" Starts downloading a file a run produced.");
+}
+
+static DOWNLOAD_URL: Operation = Operation { id: "download_url", method: reqwest::Method::GET, pagination: None };
+
+/// Builder of [`Client::download_url`](crate::Client::download_url): a file by an absolute
+/// URL the API handed out.
 #[derive(Debug, Clone)]
 #[must_use = "call `.send()` to start the download"]
-pub struct DownloadRequest {
+pub struct DownloadUrl {
     call: Call,
-    idle_timeout: Option<Duration>,
-    /// An absolute URL the API handed out, instead of the call's path.
     url: Option<reqwest::Url>,
 }
 
-impl DownloadRequest {
-    /// Fails the download when no byte arrives for this long (default: the client's
-    /// `stream_idle_timeout`).
-    pub fn idle_timeout(mut self, idle: Duration) -> Self {
-        self.idle_timeout = Some(idle);
-        self
+impl DownloadUrl {
+    /// A download of the API's own operation `call` (a run attachment).
+    pub(crate) fn from_call(call: Call) -> Self {
+        Self { call, url: None }
     }
 
-    crate::call::retries_and_headers!();
+    crate::call::stream_options!();
 
-    /// For attachments: the file name the server should give in `Content-Disposition`.
+    /// A file name the server should give in `Content-Disposition` (where it supports one).
     pub fn download_name(mut self, name: impl Into<String>) -> Self {
-        self.call.query_str("download_name", name.into(), None, Some(255), false);
+        let limits = crate::call::StrLimits { min_len: None, max_len: Some(255), format: crate::call::Format::Text };
+        self.call.query_str("download_name", name.into(), limits);
         self
     }
 
-    /// Starts the download. A 409 (export not ready) and a 410 (expired) are
-    /// [`crate::ApiErrorKind::Conflict`] and [`crate::ApiErrorKind::Gone`].
+    /// Starts the download.
     pub async fn send(self) -> Result<Download> {
-        self.call.check()?;
-        let idle = self.idle_timeout.unwrap_or(self.call.client.stream_idle_timeout());
-        let request =
-            Request { total_timeout: false, expect: Expect::File, url: self.url.as_ref(), ..self.call.request() };
-        let response = self.call.client.execute(request).await?;
-        let context =
-            RequestContext { operation: self.call.op.id, method: reqwest::Method::GET, path: self.call.path.clone() };
-        Ok(Download::new(response, idle, context))
+        start(self.call, self.url.as_ref()).await
     }
 
-    /// Starts the download and writes it to `path` (see [`Download::download_to`]).
+    /// Starts the download and writes it to `path` (see [`Download::to_file`]).
     pub async fn to_file(self, path: impl AsRef<Path>) -> Result<u64> {
-        self.send().await?.download_to(path).await
+        self.send().await?.to_file(path).await
     }
 }
 
@@ -227,52 +249,23 @@ impl crate::Client {
     /// let bytes = client.download_url(url).send().await?.bytes().await?;
     /// # Ok(()) }
     /// ```
-    pub fn download_url(&self, url: impl AsRef<str>) -> DownloadRequest {
+    pub fn download_url(&self, url: impl AsRef<str>) -> DownloadUrl {
         let mut call = Call::new(self.clone(), &DOWNLOAD_URL);
         let url = match reqwest::Url::parse(url.as_ref()) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.username().is_empty() && u.password().is_none() => {
                 Some(u)
             }
             Ok(_) => {
-                call.invalid = Some("download_url: the URL must be http or https, without user info".into());
+                call.fail("the URL must be http or https, without user info".into());
                 None
             }
             Err(e) => {
-                call.invalid = Some(format!("download_url: not a URL: {e}"));
+                call.fail(format!("not a URL: {e}"));
                 None
             }
         };
         call.path = url.as_ref().map(|u| u.path().to_string()).unwrap_or_default();
-        DownloadRequest { call, idle_timeout: None, url }
-    }
-}
-
-impl SourceExports {
-    /// Downloads a completed export (`GET /sources/{source_connection_id}/exports/{export_id}/download`).
-    ///
-    /// ```no_run
-    /// # async fn demo(client: seclai::Client) -> seclai::Result<()> {
-    /// let bytes = client.sources().exports().download("source-uuid", "export-uuid").to_file("export.jsonl").await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn download(&self, source_connection_id: impl AsRef<str>, export_id: impl AsRef<str>) -> DownloadRequest {
-        let mut call = Call::new(self.client.clone(), &DOWNLOAD_EXPORT);
-        let s = call.segment("source_connection_id", source_connection_id.as_ref(), true);
-        let e = call.segment("export_id", export_id.as_ref(), true);
-        call.path = format!("/sources/{s}/exports/{e}/download");
-        DownloadRequest { call, idle_timeout: None, url: None }
-    }
-}
-
-impl AgentRuns {
-    /// Downloads a file a run produced (`GET /v2/agent-runs/{run_id}/attachments/{attachment_id}`).
-    /// The `attachment_id` is the URL-safe base64 of the attachment's `storage_key`.
-    pub fn download_attachment(&self, run_id: impl AsRef<str>, attachment_id: impl AsRef<str>) -> DownloadRequest {
-        let mut call = Call::new(self.client.clone(), &DOWNLOAD_ATTACHMENT);
-        let r = call.segment("run_id", run_id.as_ref(), true);
-        let a = call.segment("attachment_id", attachment_id.as_ref(), false);
-        call.path = format!("/v2/agent-runs/{r}/attachments/{a}");
-        DownloadRequest { call, idle_timeout: None, url: None }
+        DownloadUrl { call, url }
     }
 }
 

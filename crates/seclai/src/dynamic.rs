@@ -28,11 +28,90 @@ pub async fn invoke(client: &Client, operation: &str, args: &Value) -> Result<Va
     }
     match crate::generated::invoke::invoke_generated(client, operation, args) {
         Some(call) => call.await,
-        None if crate::HANDWRITTEN_OPERATIONS.iter().any(|(id, _)| *id == operation) => Err(Error::invalid(format!(
-            "`{operation}` streams or uploads files: call its method on the resource instead"
+        None if OPERATIONS.iter().any(|o| o.id == operation) => Err(Error::invalid(format!(
+            "`{operation}` streams or moves files: call its method on the resource instead"
         ))),
         None => Err(Error::invalid(format!("there is no operation `{operation}`"))),
     }
+}
+
+/// How an operation is sent and answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OperationKind {
+    /// JSON in, JSON out: callable through [`invoke`].
+    Json,
+    /// A multipart upload (`client.sources().upload(..)` and the like).
+    Upload,
+    /// An event stream (`client.agents().runs().stream(..)`).
+    Stream,
+    /// A file (`client.sources().exports().download(..)` and the like).
+    Download,
+}
+
+/// One operation of the spec, as this release knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OperationInfo {
+    /// The operation id (`list_agents`).
+    pub id: &'static str,
+    /// Its method path in the SDK (`agents.list`: `client.agents().list()`).
+    pub sdk: &'static str,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path template (`/agents/{agent_id}`).
+    pub path: &'static str,
+    /// How it is sent and answered.
+    pub kind: OperationKind,
+}
+
+/// Every operation of the spec this release was generated from, sorted by SDK path.
+pub const OPERATIONS: &[OperationInfo] = crate::generated::invoke::OPERATIONS;
+
+/// A request body given as JSON, checked against the body type `T` but sent as it came: keys
+/// the type does not declare, and explicit `null`s, are kept.
+#[derive(Debug, Clone)]
+pub struct JsonBody<T> {
+    value: Value,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> JsonBody<T> {
+    /// A body of this JSON.
+    pub fn new(value: Value) -> Self {
+        Self { value, _type: std::marker::PhantomData }
+    }
+
+    /// The `"body"` of `invoke`'s arguments (an empty object when absent).
+    pub(crate) fn from_args(args: &Value) -> Result<Self> {
+        Ok(Self::new(args.get("body").cloned().unwrap_or(Value::Object(Default::default()))))
+    }
+}
+
+impl<T: DeserializeOwned> crate::types::IntoBody<T> for JsonBody<T> {
+    fn into_json(self) -> std::result::Result<Value, crate::types::BuildError> {
+        if let Err(e) = serde_json::from_value::<T>(self.value.clone()) {
+            let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("body");
+            return Err(crate::types::BuildError::new(
+                leak(name),
+                vec![format!("does not fit the request schema: {e}")],
+            ));
+        }
+        Ok(self.value)
+    }
+}
+
+/// A type name for [`crate::types::BuildError`], which wants one that lives forever: the few
+/// body types of the spec are named once each.
+fn leak(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let Ok(mut names) = NAMES.lock() else { return "body" };
+    if let Some(n) = names.iter().find(|n| **n == name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.push(n);
+    n
 }
 
 pub(crate) fn has(args: &Value, name: &str) -> bool {
@@ -97,17 +176,6 @@ pub(crate) fn arg_datetime(args: &Value, name: &str) -> Result<chrono::DateTime<
 pub(crate) fn arg_date(args: &Value, name: &str) -> Result<chrono::NaiveDate> {
     let s = arg_str(args, name)?;
     s.parse().map_err(|_| wrong(name, "a date (YYYY-MM-DD)"))
-}
-
-pub(crate) fn arg_body<T: DeserializeOwned>(args: &Value) -> Result<T> {
-    let body = args.get("body").cloned().unwrap_or(Value::Object(Default::default()));
-    serde_json::from_value(body)
-        .map_err(|e| Error::invalid(format!("argument `body` does not fit the request schema: {e}")))
-}
-
-/// Whether `args.body.<field>` is an explicit `null`.
-pub(crate) fn is_explicit_null(args: &Value, field: &str) -> bool {
-    args.get("body").and_then(|b| b.get(field)).is_some_and(Value::is_null)
 }
 
 pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Value> {

@@ -69,7 +69,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/sdk.rs"));
 }
 
-pub use client::{Client, RequestOptions};
+pub use client::Client;
 pub use config::{
     ClientBuilder, DEFAULT_API_KEY_HEADER, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT, KNOWN_API_VERSIONS, LATEST_API_VERSION, install_crypto_provider,
@@ -78,11 +78,11 @@ pub use error::{
     ApiError, ApiErrorKind, ContentError, DecodeError, DefinitionError, Error, ErrorBody, FieldError, RedirectError,
     RequestContext, Result,
 };
-pub use generated::{GENERATED_OPERATIONS, HANDWRITTEN_OPERATIONS, ops, resources};
+pub use generated::{ops, resources};
 pub use paginate::Page;
 pub use request::RawRequest;
 pub use retry::RetryPolicy;
-pub use wait::WaitOptions;
+pub use wait::{Wait, WaitOptions};
 
 /// The request and response types of the API, generated from the spec (re-exported from
 /// `seclai-raw`). Every enum is open: values added by the server later decode to `Unknown`.

@@ -16,12 +16,10 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use serde_json::Value;
 use tokio::io::AsyncRead;
 
-use crate::call::{Call, Operation};
+use crate::call::Call;
 use crate::client::{Body, Request};
 use crate::error::{Error, Result};
-use crate::resources::{Agents, Contents, Sources};
 use crate::types::{ContentFileUploadResponse, SourceFileUploadResponse, UploadAgentInputApiResponse};
-use crate::wait::{WaitOptions, poll_until};
 
 /// The most a source or content upload may carry: 209,715,200 bytes.
 pub const MAX_UPLOAD_BYTES: u64 = 209_715_200;
@@ -198,104 +196,104 @@ impl FormSpec {
     }
 }
 
-/// Builder of a multipart upload.
+/// What an upload sends besides its path: the file, its text fields and a progress callback.
+/// Held by the generated upload builders (`ops::sources::Upload`, `ops::contents::Upload`,
+/// `ops::agents::UploadInput`), whose setters below fill it.
 #[derive(Clone)]
-#[must_use = "call `.send()` to upload"]
-pub struct Upload<T> {
-    call: Call,
+pub struct UploadParts {
     file: UploadFile,
     title: Option<String>,
     metadata: Option<Value>,
     progress: Option<Progress>,
-    max_bytes: u64,
-    _answer: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T> fmt::Debug for Upload<T> {
+impl fmt::Debug for UploadParts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Upload")
-            .field("operation", &self.call.op.id)
+        f.debug_struct("UploadParts")
             .field("file", &self.file)
             .field("title", &self.title)
-            .finish_non_exhaustive()
+            .field("metadata", &self.metadata)
+            .field("progress", &self.progress.as_ref().map(|_| "set"))
+            .finish()
     }
 }
 
-impl<T: serde::de::DeserializeOwned> Upload<T> {
-    fn new(call: Call, file: UploadFile, max_bytes: u64) -> Self {
-        Self { call, file, title: None, metadata: None, progress: None, max_bytes, _answer: std::marker::PhantomData }
-    }
-
-    /// A title for the content (source and content uploads).
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.title = Some(title.into());
-        self
-    }
-
-    /// Metadata: a JSON object, sent as a JSON string field (source and content uploads).
-    pub fn metadata(mut self, metadata: Value) -> Self {
-        self.metadata = Some(metadata);
-        self
-    }
-
-    /// Called with (bytes sent, total) as the file goes out.
-    pub fn on_progress(mut self, progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Arc::new(progress));
-        self
-    }
-
-    crate::call::request_options!();
-
-    /// Checks the file and the fields, then uploads.
-    pub async fn send(self) -> Result<T> {
-        self.call.check()?;
-        let length = self.file.length()?;
-        let name = self.file.resolved_name();
-        if length == 0 {
-            return Err(Error::invalid(format!("{}: `{name}` is empty", self.call.op.id)));
-        }
-        if length > self.max_bytes {
-            return Err(Error::invalid(format!(
-                "{}: `{name}` has {length} bytes, more than the {} the API accepts",
-                self.call.op.id, self.max_bytes
-            )));
-        }
-        let mut fields = Vec::new();
-        if let Some(t) = &self.title {
-            fields.push(("title", t.clone()));
-        }
-        if let Some(m) = &self.metadata {
-            if !m.is_object() {
-                return Err(Error::invalid(format!("{}: metadata must be a JSON object, got {m}", self.call.op.id)));
-            }
-            fields.push(("metadata", m.to_string()));
-        }
-        let spec = Arc::new(FormSpec {
-            file: self.file.clone(),
-            length,
-            fields,
-            progress: self.progress.clone(),
-            http: self.call.client.http().clone(),
-        });
-        let body = match &self.file.source {
-            Source::Reader(..) => Body::Once(Arc::new(Mutex::new(Some(spec.build()?)))),
-            _ => Body::Rebuild(Arc::new(move || spec.build())),
-        };
-        let request = Request { body, ..self.call.request() };
-        self.call.client.execute_json(request).await
+impl UploadParts {
+    pub(crate) fn new(file: UploadFile) -> Self {
+        Self { file, title: None, metadata: None, progress: None }
     }
 }
 
-static UPLOAD_TO_SOURCE: Operation =
-    Operation { id: "upload_file_to_source", method: reqwest::Method::POST, pagination: None };
-static UPLOAD_TO_CONTENT: Operation =
-    Operation { id: "upload_file_to_content", method: reqwest::Method::POST, pagination: None };
-static UPLOAD_AGENT_INPUT: Operation =
-    Operation { id: "upload_agent_input", method: reqwest::Method::POST, pagination: None };
+/// Checks the file and the fields, then uploads, and decodes the answer.
+async fn send<T: serde::de::DeserializeOwned>(call: Call, parts: UploadParts, max_bytes: u64) -> Result<T> {
+    call.check()?;
+    let UploadParts { file, title, metadata, progress } = parts;
+    let length = file.length()?;
+    let name = file.resolved_name();
+    if length == 0 {
+        return Err(Error::invalid(format!("{}: `{name}` is empty", call.op.id)));
+    }
+    if length > max_bytes {
+        return Err(Error::invalid(format!(
+            "{}: `{name}` has {length} bytes, more than the {max_bytes} the API accepts",
+            call.op.id
+        )));
+    }
+    let mut fields = Vec::new();
+    if let Some(t) = title {
+        fields.push(("title", t));
+    }
+    if let Some(m) = &metadata {
+        if !m.is_object() {
+            return Err(Error::invalid(format!("{}: metadata must be a JSON object, got {m}", call.op.id)));
+        }
+        fields.push(("metadata", m.to_string()));
+    }
+    let one_shot = matches!(file.source, Source::Reader(..));
+    let spec = Arc::new(FormSpec { file, length, fields, progress, http: call.client.http().clone() });
+    let body = if one_shot {
+        Body::Once(Arc::new(Mutex::new(Some(spec.build()?))))
+    } else {
+        Body::Rebuild(Arc::new(move || spec.build()))
+    };
+    let request = Request { body, ..call.request() };
+    call.client.execute_json(request).await
+}
 
-impl Sources {
-    /// Uploads a file to a source (`POST /sources/{source_connection_id}/upload`), at most
-    /// 209,715,200 bytes. The answer's `status` is `uploaded` or `duplicate`.
+/// The setters of an upload builder's file part and fields.
+macro_rules! upload_setters {
+    (fields) => {
+        /// A title for the content.
+        pub fn title(mut self, title: impl Into<String>) -> Self {
+            self.upload.title = Some(title.into());
+            self
+        }
+
+        /// Metadata: a JSON object, sent as a JSON string field.
+        pub fn metadata(mut self, metadata: impl Into<serde_json::Value>) -> Self {
+            self.upload.metadata = Some(metadata.into());
+            self
+        }
+
+        crate::upload::upload_setters!();
+    };
+    () => {
+        /// Called with (bytes sent, total) as the file goes out.
+        pub fn on_progress(mut self, progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+            self.upload.progress = Some(std::sync::Arc::new(progress));
+            self
+        }
+    };
+}
+pub(crate) use upload_setters;
+
+impl crate::ops::sources::Upload {
+    crate::upload::upload_setters!(fields);
+
+    /// Checks the file (at most 209,715,200 bytes) and the fields, then uploads. The answer's
+    /// `status` is `uploaded` (its `content_version_id` can be followed with
+    /// [`SourceContents::wait_indexed`](crate::resources::SourceContents::wait_indexed)) or
+    /// `duplicate`.
     ///
     /// ```no_run
     /// # async fn demo(client: seclai::Client) -> seclai::Result<()> {
@@ -303,7 +301,7 @@ impl Sources {
     ///
     /// let done = client
     ///     .sources()
-    ///     .upload("source-id", UploadFile::path("handbook.pdf"))
+    ///     .upload("3b9f2c61-8e4a-4d17-b0c5-6a1e9d2f7c48", UploadFile::path("handbook.pdf"))
     ///     .title("Employee handbook")
     ///     .metadata(serde_json::json!({"department": "hr"}))
     ///     .on_progress(|sent, total| eprintln!("{sent}/{total}"))
@@ -312,75 +310,29 @@ impl Sources {
     /// println!("{}", done.status);
     /// # Ok(()) }
     /// ```
-    pub fn upload(&self, source_connection_id: impl AsRef<str>, file: UploadFile) -> Upload<SourceFileUploadResponse> {
-        let mut call = Call::new(self.client.clone(), &UPLOAD_TO_SOURCE);
-        let s = call.segment("source_connection_id", source_connection_id.as_ref(), false);
-        call.path = format!("/sources/{s}/upload");
-        Upload::new(call, file, MAX_UPLOAD_BYTES)
+    pub async fn send(self) -> Result<SourceFileUploadResponse> {
+        send(self.call, self.upload, MAX_UPLOAD_BYTES).await
     }
 }
 
-impl Contents {
-    /// Replaces a content version with a file (`POST /contents/{source_connection_content_version}/upload`).
-    pub fn upload(
-        &self,
-        source_connection_content_version: impl AsRef<str>,
-        file: UploadFile,
-    ) -> Upload<ContentFileUploadResponse> {
-        let mut call = Call::new(self.client.clone(), &UPLOAD_TO_CONTENT);
-        let s = call.segment("source_connection_content_version", source_connection_content_version.as_ref(), false);
-        call.path = format!("/contents/{s}/upload");
-        Upload::new(call, file, MAX_UPLOAD_BYTES)
+impl crate::ops::contents::Upload {
+    crate::upload::upload_setters!(fields);
+
+    /// Checks the file (at most 209,715,200 bytes) and the fields, then uploads it as the new
+    /// version of the content.
+    pub async fn send(self) -> Result<ContentFileUploadResponse> {
+        send(self.call, self.upload, MAX_UPLOAD_BYTES).await
     }
 }
 
-impl Agents {
-    /// Uploads an input file for a run (`POST /agents/{agent_id}/upload-input`, at most 200 MB).
-    /// The answer (202) is still `processing`: wait with [`Agents::wait_input_upload`], or use
-    /// [`Agents::upload_input_and_wait`].
-    pub fn upload_input(&self, agent_id: impl AsRef<str>, file: UploadFile) -> Upload<UploadAgentInputApiResponse> {
-        let mut call = Call::new(self.client.clone(), &UPLOAD_AGENT_INPUT);
-        let s = call.segment("agent_id", agent_id.as_ref(), false);
-        call.path = format!("/agents/{s}/upload-input");
-        Upload::new(call, file, MAX_AGENT_INPUT_BYTES)
-    }
+impl crate::ops::agents::UploadInput {
+    crate::upload::upload_setters!();
 
-    /// Polls an input upload until it is `ready` or `failed`, and returns it.
-    pub async fn wait_input_upload(
-        &self,
-        agent_id: &str,
-        upload_id: &str,
-        options: &WaitOptions,
-    ) -> Result<UploadAgentInputApiResponse> {
-        poll_until(
-            options,
-            &format!("input upload {upload_id}"),
-            || self.get_input_upload(agent_id, upload_id).send(),
-            |u: &UploadAgentInputApiResponse| matches!(u.status.as_str(), "ready" | "failed"),
-        )
-        .await
-    }
-
-    /// Uploads an input file, waits until it is ready, and returns its id (to pass as
-    /// `input_upload_id` to a run). A failed upload is an error carrying the server's message.
-    pub async fn upload_input_and_wait(
-        &self,
-        agent_id: &str,
-        file: UploadFile,
-        options: &WaitOptions,
-    ) -> Result<String> {
-        let uploaded = self.upload_input(agent_id, file).send().await?;
-        let done = if uploaded.status == "processing" {
-            self.wait_input_upload(agent_id, &uploaded.id, options).await?
-        } else {
-            uploaded
-        };
-        match done.status.as_str() {
-            "ready" => Ok(done.id),
-            _ => Err(Error::OperationFailed {
-                what: format!("input upload {} ({})", done.id, done.filename),
-                message: done.error.clone().unwrap_or_else(|| format!("status `{}`", done.status)),
-            }),
-        }
+    /// Checks the file (at most 200 MB), then uploads it. The answer (202) is still
+    /// `processing`: wait with
+    /// [`Agents::wait_input_upload`](crate::resources::Agents::wait_input_upload), or use
+    /// [`Agents::upload_input_and_wait`](crate::resources::Agents::upload_input_and_wait).
+    pub async fn send(self) -> Result<UploadAgentInputApiResponse> {
+        send(self.call, self.upload, MAX_AGENT_INPUT_BYTES).await
     }
 }

@@ -1,11 +1,18 @@
 //! One way to wait for long work: poll with a growing interval (with jitter) until the state
 //! is final or the caller's deadline passes. Dropping the future cancels the wait.
+//!
+//! Every waiter is a builder in the grammar of the operations: made by a method that takes ids
+//! (`client.agents().runs().wait(run_id)`), with `.deadline()`, `.poll_interval()` (or one
+//! [`WaitOptions`]), the per-request `.timeout()`, `.max_retries()` and `.header()` of each poll,
+//! and `.send()`.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
+use crate::call::Call;
 use crate::error::{Error, Result};
 
 /// How to poll. The defaults: first poll after 1 s, interval growing by half each time up to
@@ -62,6 +69,82 @@ impl WaitOptions {
         let base = base.min(self.max_interval.as_secs_f64());
         let secs = if self.jitter { base * (0.75 + fastrand::f64() * 0.25) } else { base };
         Duration::from_secs_f64(secs)
+    }
+}
+
+/// A wait for long work: repeats one request until its answer says the work has ended.
+///
+/// ```no_run
+/// # async fn demo(client: seclai::Client) -> seclai::Result<()> {
+/// use std::time::Duration;
+///
+/// let run = client
+///     .agents()
+///     .runs()
+///     .wait("7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6")
+///     .deadline(Duration::from_secs(600))
+///     .poll_interval(Duration::from_secs(2), Duration::from_secs(15))
+///     .send()
+///     .await?;
+/// println!("{}", run.status);
+/// # Ok(()) }
+/// ```
+#[must_use = "call `.send()` to wait"]
+pub struct Wait<T> {
+    pub(crate) call: Call,
+    options: WaitOptions,
+    what: String,
+    done: fn(&T) -> bool,
+}
+
+impl<T> Clone for Wait<T> {
+    fn clone(&self) -> Self {
+        Self { call: self.call.clone(), options: self.options.clone(), what: self.what.clone(), done: self.done }
+    }
+}
+
+impl<T> std::fmt::Debug for Wait<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wait")
+            .field("what", &self.what)
+            .field("options", &self.options)
+            .field("call", &self.call)
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned + Serialize> Wait<T> {
+    /// A wait repeating `call` until `done` holds of its answer.
+    pub(crate) fn new(call: Call, what: String, done: fn(&T) -> bool) -> Self {
+        Self { call, options: WaitOptions::default(), what, done }
+    }
+
+    /// The longest the whole wait may take (default 30 minutes); passing it is an error that
+    /// carries the last state seen.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.options.deadline = deadline;
+        self
+    }
+
+    /// The first and the longest pause between polls (default 1 s growing to 10 s).
+    pub fn poll_interval(mut self, initial: Duration, max: Duration) -> Self {
+        self.options = self.options.with_interval(initial, max);
+        self
+    }
+
+    /// Every polling setting at once.
+    pub fn wait_options(mut self, options: WaitOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    crate::call::request_options!();
+
+    /// Polls until the work has ended, and returns its final state (a failed job is data, not
+    /// an error; see each waiter).
+    pub async fn send(self) -> Result<T> {
+        let Wait { call, options, what, done } = self;
+        poll_until(&options, &what, || call.clone().send_json::<T>(), done).await
     }
 }
 

@@ -91,7 +91,7 @@ async fn downloads_ask_for_compression_and_streams_do_not() {
     let export = common::uid(2);
     let got = c.sources().exports().download(&source, &export).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(&got[..], &file[..]);
-    let body = types::AgentRunStreamRequest::builder().input(Some("hi".to_string()));
+    let body = types::AgentRunStreamRequest::builder().input("hi");
     let done = c.agents().runs().run_and_wait("a1", body).send().await.unwrap();
     assert_eq!(done.run.status.as_str(), "completed");
     let seen = server.requests();
@@ -185,7 +185,7 @@ async fn pages_that_are_not_json_are_named_with_status_type_and_title() {
     assert_eq!((api.status, &api.body), (502, &ErrorBody::Text("Hotel Wi-Fi: sign in".into())));
 
     // A stream operation: neither an event stream nor JSON.
-    let body = types::AgentRunStreamRequest::builder().input(Some("hi".to_string()));
+    let body = types::AgentRunStreamRequest::builder().input("hi");
     let e = c.agents().runs().stream("a1", body).send().await.unwrap_err();
     let Error::Content(content) = &e else { panic!("{e:?}") };
     assert!(content.expected.contains("event stream") && content.summary == "Hotel Wi-Fi: sign in", "{e}");

@@ -48,10 +48,7 @@ async fn cloud_drives_list_in_both_envelopes_and_are_managed() {
     // A folder on a shared drive names the drive; the whole drive is the empty folder.
     let moved = c
         .cloud_drives()
-        .update(
-            DROPBOX,
-            CloudDriveUpdateRequest::builder().folder_path(Some("/Shared drives/Finance/2026".to_string())),
-        )
+        .update(DROPBOX, CloudDriveUpdateRequest::builder().folder_path("/Shared drives/Finance/2026"))
         .send()
         .await
         .unwrap();
@@ -60,17 +57,14 @@ async fn cloud_drives_list_in_both_envelopes_and_are_managed() {
     assert!(moved.drive_id.is_some() && moved.last_synced_at.is_none(), "a new folder starts the sync over");
     let root = c
         .cloud_drives()
-        .update(
-            DROPBOX,
-            CloudDriveUpdateRequest::builder().folder_path(Some(String::new())).name(Some("Root".to_string())),
-        )
+        .update(DROPBOX, CloudDriveUpdateRequest::builder().folder_path("").name("Root"))
         .send()
         .await
         .unwrap();
     assert_eq!((root.folder_path.as_str(), root.drive_id.as_deref(), root.name.as_deref()), ("", None, Some("Root")));
     let e = c
         .cloud_drives()
-        .update(DROPBOX, CloudDriveUpdateRequest::builder().folder_path(Some("/Shared drives/".to_string())))
+        .update(DROPBOX, CloudDriveUpdateRequest::builder().folder_path("/Shared drives/"))
         .send()
         .await
         .unwrap_err();
@@ -264,9 +258,7 @@ async fn a_503_with_retry_after_is_retried_even_for_a_post_and_a_missing_vector_
 #[tokio::test]
 async fn a_permission_denied_403_is_typed_with_its_code() {
     let server = Server::start().await.unwrap();
-    let body = seclai::types::InlineTextUploadRequest::builder()
-        .text("Quarterly numbers".to_string())
-        .title(Some("Q3".to_string()));
+    let body = seclai::types::InlineTextUploadRequest::builder().text("Quarterly numbers".to_string()).title("Q3");
     let e =
         server.client().sources().upload_text("d4f6a8c0-2e3b-4f5d-8a7c-9e1b3d5f7a19", body).send().await.unwrap_err();
     assert_eq!((e.api_kind(), e.code()), (Some(ApiErrorKind::Forbidden), Some("permission_denied")), "{e}");

@@ -211,7 +211,9 @@ async fn an_agent_input_upload_waits_until_ready_and_returns_its_id() {
     let poll = WaitOptions::default().with_interval(Duration::from_millis(5), Duration::from_millis(10));
     let id = client(&s.url)
         .agents()
-        .upload_input_and_wait("a1", UploadFile::bytes(&b"%PDF-"[..], "brief.pdf"), &poll)
+        .upload_input_and_wait("a1", UploadFile::bytes(&b"%PDF-"[..], "brief.pdf"))
+        .wait_options(poll.clone())
+        .send()
         .await
         .unwrap();
     assert_eq!(id, "up-1");
@@ -227,7 +229,9 @@ async fn an_agent_input_upload_waits_until_ready_and_returns_its_id() {
     .await;
     let e = client(&failed.url)
         .agents()
-        .upload_input_and_wait("a1", UploadFile::bytes(&b"x"[..], "x.exe"), &poll)
+        .upload_input_and_wait("a1", UploadFile::bytes(&b"x"[..], "x.exe"))
+        .wait_options(poll)
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(&e, Error::OperationFailed { message, .. } if message == "Unsupported file type"), "{e}");
@@ -348,7 +352,14 @@ async fn an_export_is_awaited_then_downloaded() {
     .await;
     let dir = tempdir("wait");
     let poll = WaitOptions::default().with_interval(Duration::from_millis(5), Duration::from_millis(10));
-    let n = client(&s.url).sources().exports().wait_and_download(SRC, EXP, dir.join("e.jsonl"), &poll).await.unwrap();
+    let n = client(&s.url)
+        .sources()
+        .exports()
+        .wait_and_download(SRC, EXP, dir.join("e.jsonl"))
+        .wait_options(poll)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(n, 9);
     assert_eq!(s.requests().iter().filter(|r| !r.path.ends_with("/download")).count(), 3);
 }

@@ -24,7 +24,9 @@ fn get_operations() -> Vec<GetOp> {
     for (path, item) in spec["paths"].as_object().unwrap() {
         let Some(op) = item.get("get") else { continue };
         let id = op["operationId"].as_str().unwrap().to_string();
-        if !seclai::GENERATED_OPERATIONS.contains(&id.as_str()) {
+        let json =
+            seclai::dynamic::OPERATIONS.iter().any(|o| o.id == id && o.kind == seclai::dynamic::OperationKind::Json);
+        if !json {
             continue; // file downloads: covered with the download helpers
         }
         let mut args = serde_json::Map::new();

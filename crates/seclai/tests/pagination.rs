@@ -103,7 +103,7 @@ async fn bare_arrays_stop_on_a_short_page_and_the_new_version_envelope_also_deco
         })
         .await;
     let c = client(&server);
-    let all = c.agents().evaluations().list_criteria("a1").limit(2).collect(None).await;
+    let all = c.agents().evaluations().criteria().list("a1").limit(2).collect(None).await;
     let all = all.unwrap();
     assert_eq!(all.len(), 3);
     first.assert_async().await;
@@ -118,7 +118,7 @@ async fn bare_arrays_stop_on_a_short_page_and_the_new_version_envelope_also_deco
     })
     .await;
     let c = common::builder(&v2).api_version("2026-07-27").build().unwrap();
-    let page = c.agents().evaluations().list_criteria("a1").send().await.unwrap();
+    let page = c.agents().evaluations().criteria().list("a1").send().await.unwrap();
     assert_eq!((page.items.len(), page.total), (1, Some(1)));
 }
 
@@ -140,7 +140,7 @@ async fn offset_lists_advance_by_the_items_received_and_keep_extra_fields() {
             .await;
     }
     let c = client(&server);
-    let pages: Vec<_> = c.agents().email().list_blocked_senders().limit(2).pages().try_collect().await.unwrap();
+    let pages: Vec<_> = c.agents().email().blocked_senders().list().limit(2).pages().try_collect().await.unwrap();
     assert_eq!(pages.len(), 2, "total reached after two pages: the empty third is never fetched");
     assert_eq!(pages[0].extra.get("auto_block_mode"), Some(&json!("strict")));
     assert_eq!(pages.iter().map(|p| p.items.len()).sum::<usize>(), 4);
@@ -158,7 +158,7 @@ async fn limit_only_lists_make_one_request() {
         })
         .await;
     let c = client(&server);
-    let all: Vec<_> = c.search().search("invoice").limit(2).items().try_collect().await.unwrap();
+    let all: Vec<_> = c.search().resources("invoice").limit(2).items().try_collect().await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(m.calls_async().await, 1);
 }

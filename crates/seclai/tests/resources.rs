@@ -68,8 +68,7 @@ async fn agents_list_get_create_update_delete() {
     assert_eq!(created.id, "a3");
 
     c.agents()
-        .update("a3", types::UpdateAgentRequest::builder().name("Digest 2".to_string()))
-        .clear_description()
+        .update("a3", types::UpdateAgentRequest::builder().name("Digest 2").clear_description())
         .send()
         .await
         .unwrap();
@@ -127,7 +126,7 @@ async fn agent_runs_create_get_list_delete_search() {
     assert_eq!(done.output.as_deref(), Some("The release adds exports."));
     let runs = c.agents().runs().list("a1").status("completed").send().await.unwrap();
     assert_eq!(runs.items[0].run_id, "r1");
-    let cancelled = c.agents().runs().delete("r1").send().await.unwrap();
+    let cancelled = c.agents().runs().cancel("r1").send().await.unwrap();
     assert_eq!(cancelled.status, types::AgentRunStatus::Failed);
     let found = c
         .agents()
@@ -267,7 +266,7 @@ async fn every_other_resource_group_reaches_its_endpoint() {
     let v = c.version().get().send().await.unwrap();
     assert_eq!(v.latest_version, "2026-07-27");
     let _ = c.email_domains().list().send().await;
-    assert!(c.governance().list_ai_conversations().send().await.unwrap().items.is_empty());
+    assert!(c.governance().ai_assistant().conversations().send().await.unwrap().items.is_empty());
     assert_eq!(c.memory_banks().list().send().await.unwrap().total, Some(0));
     let _ = c.models().alerts().unread_count().send().await;
     assert_eq!(c.models().experiments().list().send().await.unwrap().total, Some(0));
@@ -275,10 +274,10 @@ async fn every_other_resource_group_reaches_its_endpoint() {
     assert_eq!(c.alerts().configs().list().send().await.unwrap().total, Some(0));
     let _ = c.alerts().preferences().list().send().await;
     assert!(c.alerts().list().send().await.unwrap().items.is_empty());
-    assert!(c.search().search("invoice").send().await.unwrap().items.is_empty());
+    assert!(c.search().resources("invoice").send().await.unwrap().items.is_empty());
     let _ = c.agents().email().status().send().await;
-    let _ = c.agents().evaluations().non_manual_summary().send().await;
-    let _ = c.ai_assistant().memory_bank_last_conversation().send().await;
+    let _ = c.agents().evaluations().results().non_manual_summary().send().await;
+    let _ = c.ai_assistant().memory_bank_turns().send().await;
     let _ = c.agents().ai_assistant().conversations("a1", "retrieval").send().await;
     for m in &mocks {
         assert_eq!(m.calls_async().await, 1, "every group reached its endpoint once");

@@ -128,7 +128,7 @@ fn origin(url: &str) -> String {
 }
 
 fn run_body() -> types::AgentRunStreamRequest {
-    types::AgentRunStreamRequest::builder().input(Some("hello".to_string())).try_into().unwrap()
+    types::AgentRunStreamRequest::builder().input("hello").build().unwrap()
 }
 
 /// Every request path that talks JSON (or a stream) to the API: a redirect elsewhere is an

@@ -26,7 +26,7 @@ fn client(url: &str) -> Client {
 }
 
 fn body() -> types::builder::AgentRunStreamRequest {
-    types::AgentRunStreamRequest::builder().input(Some("Summarize the release".to_string()))
+    types::AgentRunStreamRequest::builder().input("Summarize the release")
 }
 
 /// A realistic stream: keep-alive, init, status, a step, tokens, stream end, done.
@@ -340,7 +340,7 @@ async fn the_deadline_bounds_the_whole_wait_and_keeps_the_last_state() {
     let poll = seclai::WaitOptions::default()
         .with_interval(Duration::from_millis(20), Duration::from_millis(40))
         .with_deadline(Duration::from_millis(400));
-    let e = client(&s.url).agents().runs().run_and_wait("a1", body()).poll_options(poll).send().await.unwrap_err();
+    let e = client(&s.url).agents().runs().run_and_wait("a1", body()).wait_options(poll).send().await.unwrap_err();
     match e {
         Error::WaitTimeout { last_state, .. } => assert!(last_state.contains("waiting_human"), "{last_state}"),
         other => panic!("{other:?}"),
@@ -362,7 +362,7 @@ async fn run_and_poll_creates_once_and_polls_to_the_end() {
         .agents()
         .runs()
         .run_and_poll("a1", types::AgentRunRequest::builder())
-        .poll_options(poll)
+        .wait_options(poll)
         .send()
         .await
         .unwrap();

@@ -11,7 +11,6 @@
 use base64::Engine as _;
 use serde::Deserialize;
 
-use crate::download::DownloadRequest;
 use crate::resources::AgentRuns;
 use crate::types::{AgentRunFileResponse, AgentRunResponse, AgentRunStepResponse};
 
@@ -131,7 +130,7 @@ impl RunOutput {
     /// println!("{}", output.text.as_deref().unwrap_or(""));
     /// for file in &output.files {
     ///     let name = file.name.clone().unwrap_or_else(|| "file".into());
-    ///     client.agents().runs().download_file(&run.run_id, file).send().await?.download_to(&name).await?;
+    ///     client.agents().runs().download_file(&run.run_id, file).send().await?.to_file(&name).await?;
     /// }
     /// # Ok(()) }
     /// ```
@@ -151,12 +150,12 @@ impl AgentRuns {
     /// client's credentials only when the URL is on the API's origin), or, for a manifest
     /// file, through `GET /v2/agent-runs/{run_id}/attachments/{attachment_id}` with the
     /// URL-safe base64 of its storage key.
-    pub fn download_file(&self, run_id: impl AsRef<str>, file: &RunFile) -> DownloadRequest {
+    pub fn download_file(&self, run_id: impl AsRef<str>, file: &RunFile) -> crate::download::DownloadUrl {
         match &file.location {
             FileLocation::Url { download_url, .. } => self.client.download_url(download_url),
             FileLocation::StorageKey(key) => {
                 let id = base64::engine::general_purpose::URL_SAFE.encode(key.as_bytes());
-                self.download_attachment(run_id, id)
+                crate::download::DownloadUrl::from_call(self.download_attachment(run_id, id).call)
             }
         }
     }
