@@ -4,6 +4,7 @@
 
 pub mod codegen;
 pub mod fidelity;
+pub mod public_api;
 
 use std::path::PathBuf;
 

@@ -16,6 +16,8 @@ cargo xtask <command>
                                  record cassettes with a read-only tour of the API (key and URL default to
                                  SECLAI_API_KEY and SECLAI_API_URL); then check them against the contract
   contract [DIR]                 check cassettes (default: cassettes/) against the spec and the seclai crate
+  public-api [--check]           list the public API of seclai into crates/seclai/public-api.txt; with --check,
+                                 fail with a diff when the listing is out of date
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +37,8 @@ fn main() -> ExitCode {
             mock(&args)
         }
         ["contract"] => mock(&["contract", "cassettes"]),
+        ["public-api"] => run_public_api(false),
+        ["public-api", "--check"] => run_public_api(true),
         ["contract", dir] => {
             let dir = std::path::absolute(dir).map_err(|e| e.to_string());
             dir.and_then(|d| mock(&["contract", &d.display().to_string()]))
@@ -69,6 +73,12 @@ fn run_codegen(check: bool) -> Result<(), String> {
         let n = codegen::write(&root, &yaml)?;
         println!("codegen: wrote {n} snapshots");
     }
+    Ok(())
+}
+
+fn run_public_api(check: bool) -> Result<(), String> {
+    let n = xtask::public_api::run(&workspace_root(), check)?;
+    println!("public-api: {n} items{}", if check { " match the listing" } else { " listed" });
     Ok(())
 }
 

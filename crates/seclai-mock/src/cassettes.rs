@@ -59,11 +59,6 @@ impl Library {
         self.by_operation.get(operation).map_or(&[], Vec::as_slice)
     }
 
-    /// Every cassette.
-    pub fn all(&self) -> impl Iterator<Item = &Entry> {
-        self.by_operation.values().flatten()
-    }
-
     /// The cassette that best fits a request. An error cassette is chosen only for the exact
     /// request it recorded; a cassette of the same API version is preferred; `default` breaks ties.
     pub fn choose(&self, operation: &str, req: &Incoming<'_>) -> Option<&Entry> {

@@ -21,21 +21,21 @@
 
 #![deny(missing_docs)]
 
-pub mod cassettes;
+mod cassettes;
 pub mod contract;
 #[cfg(any(test, fuzzing))]
 pub mod fuzz;
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
-pub mod multipart;
+mod multipart;
 pub mod record;
-pub mod server;
-pub mod spec;
-pub mod state;
-pub mod validate;
+mod server;
+mod spec;
+mod state;
+mod validate;
 
-pub use server::{DEFAULT_API_KEY, Options, Received, Reply, Server};
+pub use server::{DEFAULT_API_KEY, Options, Received, Server};
 pub use spec::Api;
 
 /// The spec the server follows (the YAML text).

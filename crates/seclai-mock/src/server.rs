@@ -34,7 +34,7 @@ pub struct Options {
     /// The pause between the events of a streamed run (to show tokens arriving).
     pub token_delay: Duration,
     /// Answer only from these cassettes, with no state (for contract tests of recordings).
-    pub replay_only: Option<Arc<Library>>,
+    pub(crate) replay_only: Option<Arc<Library>>,
     /// An uploaded file of this name ends its indexing `failed` (to test waiting for uploads).
     pub fail_indexing: Option<String>,
 }
@@ -77,7 +77,7 @@ impl Options {
     }
 
     /// Answers only from `library`, keeping no state.
-    pub fn replay_only(mut self, library: Library) -> Self {
+    pub(crate) fn replay_only(mut self, library: Library) -> Self {
         self.replay_only = Some(Arc::new(library));
         self
     }

@@ -53,10 +53,12 @@ mod redact;
 mod request;
 mod retry;
 pub mod runs;
+/// The SSE decoder, for the local server's checks of recorded streams; not a stable API.
+#[doc(hidden)]
 pub mod sse;
 mod transport;
 pub mod upload;
-pub mod wait;
+mod wait;
 pub mod webhooks;
 
 /// The README's example compiles (checked by `cargo test --doc`).
@@ -72,7 +74,7 @@ mod generated {
 pub use client::Client;
 pub use config::{
     ClientBuilder, DEFAULT_API_KEY_HEADER, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, KNOWN_API_VERSIONS, LATEST_API_VERSION, install_crypto_provider,
+    DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, KNOWN_API_VERSIONS, LATEST_API_VERSION, install_crypto_provider,
 };
 pub use error::{
     ApiError, ApiErrorKind, ContentError, DecodeError, DefinitionError, Error, ErrorBody, FieldError, RedirectError,

@@ -58,11 +58,59 @@ pub struct Page<T> {
     pub has_next: Option<bool>,
     /// Any other field of the envelope (e.g. `auto_block_mode`), kept as JSON.
     pub extra: Map<String, Value>,
+    /// Where this page was asked for, to tell whether another follows.
+    #[serde(skip)]
+    asked: Asked,
+}
+
+/// What the request of a page asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Asked {
+    style: Option<Style>,
+    /// The page number or the offset asked for.
+    position: u64,
+    /// The `limit` sent (or the spec's default).
+    limit: Option<u64>,
 }
 
 impl<T> Default for Page<T> {
     fn default() -> Self {
-        Self { items: Vec::new(), total: None, page: None, limit: None, pages: None, has_next: None, extra: Map::new() }
+        Self {
+            items: Vec::new(),
+            total: None,
+            page: None,
+            limit: None,
+            pages: None,
+            has_next: None,
+            extra: Map::new(),
+            asked: Asked::default(),
+        }
+    }
+}
+
+impl<T> Page<T> {
+    /// Whether another page follows, from whatever the envelope gave: `has_next` (or
+    /// `has_more`), else `total` against what this page reaches, else a full page (as many
+    /// items as the limit) means probably more and a short one means none. A list that does
+    /// not page (`limit` only) never has more; an empty page ends any list.
+    pub fn has_more(&self) -> bool {
+        let n = self.items.len() as u64;
+        if n == 0 || self.asked.style == Some(Style::Limit) {
+            return false;
+        }
+        if let Some(has_next) = self.has_next {
+            return has_next;
+        }
+        let limit = self.limit.or(self.asked.limit);
+        if let Some(total) = self.total {
+            let reached = match self.asked.style {
+                Some(Style::Offset) => self.asked.position + n,
+                // Pages before this one were full.
+                _ => limit.map_or(n, |l| self.asked.position.saturating_sub(1) * l + n),
+            };
+            return reached < total;
+        }
+        limit.is_none_or(|l| n >= l)
     }
 }
 
@@ -204,26 +252,15 @@ struct Walk {
     next: Option<u64>,
     fetched: u64,
     last_fingerprint: Option<u64>,
-    requested_limit: Option<u64>,
 }
 
 impl Walk {
     fn new(call: Call) -> Self {
-        let pagination = call.op.pagination.expect("generated list operations carry their pagination");
-        let requested_limit = call
-            .query
-            .iter()
-            .find(|(k, _)| *k == "limit")
-            .and_then(|(_, v)| v.parse().ok())
-            .or(pagination.default_limit.and_then(|l| u64::try_from(l).ok()));
-        let start = match pagination.style {
-            Style::Page => call.query.iter().find(|(k, _)| *k == "page").and_then(|(_, v)| v.parse().ok()).unwrap_or(1),
-            Style::Offset => {
-                call.query.iter().find(|(k, _)| *k == "offset").and_then(|(_, v)| v.parse().ok()).unwrap_or(0)
-            }
-            Style::Limit => 0,
-        };
-        Self { call, pagination, next: Some(start), fetched: 0, last_fingerprint: None, requested_limit }
+        // Only list operations have `pages()`; anything else is walked as one page.
+        let pagination =
+            call.op.pagination.unwrap_or(Pagination { style: Style::Limit, items: None, default_limit: None });
+        let start = asked(&call).position;
+        Self { call, pagination, next: Some(start), fetched: 0, last_fingerprint: None }
     }
 
     async fn fetch<T: DeserializeOwned + Serialize>(&mut self) -> Result<Option<Page<T>>> {
@@ -252,14 +289,7 @@ impl Walk {
                 page.page.unwrap_or_default()
             )));
         }
-        let limit = page.limit.or(self.requested_limit);
-        let more = match (self.pagination.style, page.has_next) {
-            (Style::Limit, _) => false,
-            (_, Some(has_next)) => has_next && n > 0,
-            _ if n == 0 => false,
-            _ if page.total.is_some_and(|t| self.fetched >= t) => false,
-            _ => limit.is_none_or(|l| n >= l),
-        };
+        let more = page.has_more() && page.total.is_none_or(|t| self.fetched < t);
         self.next = more.then(|| match self.pagination.style {
             Style::Page => position + 1,
             _ => position + n,
@@ -275,8 +305,24 @@ impl Walk {
 /// Sends one list request and decodes its page.
 pub(crate) async fn fetch_page<T: DeserializeOwned>(call: Call, items_key: Option<&'static str>) -> Result<Page<T>> {
     call.check()?;
+    let asked = asked(&call);
     let f = call.client.execute_bytes(call.request()).await?;
-    decode_page(&f.bytes, items_key, &f.context(), f.status.as_u16(), f.request_id(), f.secrets())
+    let mut page = decode_page(&f.bytes, items_key, &f.context(), f.status.as_u16(), f.request_id(), f.secrets())?;
+    page.asked = asked;
+    Ok(page)
+}
+
+/// What a list request asks for: its style, page or offset, and limit.
+fn asked(call: &Call) -> Asked {
+    let query = |name: &str| call.query.iter().find(|(k, _)| *k == name).and_then(|(_, v)| v.parse::<u64>().ok());
+    let Some(p) = call.op.pagination else { return Asked::default() };
+    let position = match p.style {
+        Style::Page => query("page").unwrap_or(1),
+        Style::Offset => query("offset").unwrap_or(0),
+        Style::Limit => 0,
+    };
+    let limit = query("limit").or(p.default_limit.and_then(|l| u64::try_from(l).ok()));
+    Asked { style: Some(p.style), position, limit }
 }
 
 /// A stream of the pages of a list, starting at the builder's page (or offset).
@@ -352,6 +398,39 @@ mod tests {
 
     fn decode(body: &str, key: Option<&'static str>) -> Result<Page<Value>> {
         decode_page(body.as_bytes(), key, &ctx(), 200, None, &Default::default())
+    }
+
+    fn page_asked(
+        body: &str,
+        key: Option<&'static str>,
+        style: Style,
+        position: u64,
+        limit: Option<u64>,
+    ) -> Page<Value> {
+        let mut p = decode(body, key).unwrap();
+        p.asked = Asked { style: Some(style), position, limit };
+        p
+    }
+
+    #[test]
+    fn has_more_reads_whatever_the_envelope_gives() {
+        // has_next (canonical envelope).
+        let canonical = r#"{"data":[1,2],"pagination":{"page":1,"limit":2,"total":5,"pages":3,"has_next":true}}"#;
+        assert!(page_asked(canonical, Some("data"), Style::Page, 1, Some(2)).has_more());
+        let last = r#"{"data":[5],"pagination":{"page":3,"limit":2,"total":5,"pages":3,"has_next":false}}"#;
+        assert!(!page_asked(last, Some("data"), Style::Page, 3, Some(2)).has_more());
+        // total with page numbers, and with offsets.
+        let flat = r#"{"knowledge_bases":[1,2],"page":2,"limit":2,"total":5}"#;
+        assert!(page_asked(flat, Some("knowledge_bases"), Style::Page, 2, Some(2)).has_more(), "4 of 5");
+        let offset = r#"{"items":[1,2],"total":4}"#;
+        assert!(!page_asked(offset, Some("items"), Style::Offset, 2, Some(2)).has_more(), "offset 2 + 2 of 4");
+        assert!(page_asked(offset, Some("items"), Style::Offset, 0, Some(2)).has_more());
+        // Neither: a full page means more, a short one none.
+        assert!(page_asked("[1,2]", None, Style::Page, 1, Some(2)).has_more());
+        assert!(!page_asked("[1]", None, Style::Page, 1, Some(2)).has_more());
+        // An empty page, and a list that does not page, never have more.
+        assert!(!page_asked("[]", None, Style::Page, 1, Some(2)).has_more());
+        assert!(!page_asked("[1,2]", None, Style::Limit, 0, Some(2)).has_more());
     }
 
     #[test]

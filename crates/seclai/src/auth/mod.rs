@@ -14,8 +14,6 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{Error, Result};
 
-pub use sso::SsoProfile;
-
 /// A secret string (API key, token). `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);

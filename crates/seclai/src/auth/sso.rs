@@ -23,37 +23,37 @@ use super::Secret;
 use crate::error::{Error, Result};
 
 /// Default SSO domain.
-pub const DEFAULT_SSO_DOMAIN: &str = "auth.seclai.com";
+pub(crate) const DEFAULT_SSO_DOMAIN: &str = "auth.seclai.com";
 /// Default SSO region.
-pub const DEFAULT_SSO_REGION: &str = "us-west-2";
+pub(crate) const DEFAULT_SSO_REGION: &str = "us-west-2";
 /// A token is used only while it stays valid for at least this long.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
 /// An SSO profile, after environment overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct SsoProfile {
+pub(crate) struct SsoProfile {
     /// The profile name (`default` or the `NAME` of `[profile NAME]`).
-    pub name: String,
+    pub(crate) name: String,
     /// `sso_account_id`: sent as `X-Account-Id` unless the client sets one.
-    pub account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     /// `sso_region`.
-    pub region: String,
+    pub(crate) region: String,
     /// `sso_client_id`.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// `sso_domain`: a host name (`https://` is implied) or a full base URL.
-    pub domain: String,
+    pub(crate) domain: String,
 }
 
 impl SsoProfile {
     /// The token endpoint of the profile's domain.
-    pub fn token_url(&self) -> String {
+    pub(crate) fn token_url(&self) -> String {
         let base = if self.domain.contains("://") { self.domain.clone() } else { format!("https://{}", self.domain) };
         format!("{}/oauth2/token", base.trim_end_matches('/'))
     }
 
     /// The cache file name: the SHA-1 of `domain|client_id`, in hex.
-    pub fn cache_file_name(&self) -> String {
+    pub(crate) fn cache_file_name(&self) -> String {
         let digest = Sha1::digest(format!("{}|{}", self.domain, self.client_id).as_bytes());
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         format!("{hex}.json")
