@@ -25,7 +25,6 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(url: &str) -> Self {
-        seclai::install_crypto_provider();
         let http = reqwest::Client::builder().pool_max_idle_per_host(32).build().expect("http client");
         let sdk = seclai::Client::builder()
             .api_key(KEY)

@@ -228,10 +228,7 @@ fn canonical_schema(api: &Api, operation: &str) -> Value {
 impl Raw {
     fn new(server: &Server) -> Self {
         Self {
-            http: {
-                seclai::install_crypto_provider();
-                reqwest::Client::new()
-            },
+            http: reqwest::Client::new(),
             base: server.base_url().to_string(),
             key: server.api_key().to_string(),
             api: Api::embedded(),

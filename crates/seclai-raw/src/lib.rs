@@ -12,7 +12,7 @@
 //!   come back as `Error::UnexpectedResponse` with the body still readable. The `seclai` crate
 //!   turns this feature off: it sends requests itself and needs only the types.
 //!
-//! TLS: this crate enables none by default (the `seclai` crate brings rustls with `ring`); for
+//! TLS: this crate enables none by default (the `seclai` crate brings its own); for
 //! HTTPS with this crate alone, enable the `rustls` feature.
 //!
 //! A `Client` made with `Client::new` sends requests with a plain `reqwest::Client` and

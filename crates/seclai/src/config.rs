@@ -411,14 +411,16 @@ impl ClientBuilder {
     }
 }
 
-/// Makes `ring` the process's rustls crypto provider, unless one is installed already.
+/// Makes `ring` the process's rustls crypto provider (feature `rustls-ring`), unless one is
+/// installed already; without that feature it does nothing.
 ///
-/// `seclai` builds reqwest's rustls without a crypto provider of its own (compiling aws-lc
-/// would double the build time) and installs `ring` when it builds a client. Call this before
-/// building `reqwest` clients yourself if your application does not enable a reqwest TLS
-/// feature of its own.
+/// With `rustls-ring`, reqwest's rustls has no crypto provider of its own, so `seclai` installs
+/// ring when it builds a client. An application that also builds `reqwest` clients itself, and
+/// whose reqwest enables no TLS feature of its own, calls this first: reqwest's
+/// `Client::new()` panics when no provider is installed. The default feature, `rustls`, uses
+/// reqwest's own provider and needs none of this.
 pub fn install_crypto_provider() {
-    #[cfg(feature = "rustls")]
+    #[cfg(feature = "rustls-ring")]
     {
         // Err means a provider is already installed: the application's choice stands.
         let _ = rustls::crypto::ring::default_provider().install_default();
