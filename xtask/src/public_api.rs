@@ -8,7 +8,7 @@
 //! with their variants, traits, functions, constants, and the inherent and trait impls of local
 //! types with their methods, each function with its signature.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -36,13 +36,15 @@ pub fn rustdoc_json(root: &Path) -> Result<PathBuf, String> {
 /// The listing of a rustdoc JSON document: sorted lines.
 pub fn listing(doc: &Value) -> Result<Vec<String>, String> {
     let root = doc["root"].to_string();
-    let mut w = Walker { doc, lines: BTreeSet::new(), seen: HashSet::new() };
+    let names = Names { public: public_paths(doc) };
+    let mut w = Walker { doc, names, lines: BTreeSet::new(), seen: HashSet::new() };
     w.module(&root, "seclai")?;
     Ok(w.lines.into_iter().collect())
 }
 
 struct Walker<'a> {
     doc: &'a Value,
+    names: Names,
     lines: BTreeSet<String>,
     seen: HashSet<String>,
 }
@@ -106,19 +108,19 @@ impl Walker<'_> {
                 }
             }
             "struct" => {
-                self.lines.insert(format!("struct {path}{}", generics(&body["generics"])));
+                self.lines.insert(format!("struct {path}{}", generics(&self.names, &body["generics"])));
                 for field in body["kind"]["plain"]["fields"].as_array().into_iter().flatten() {
                     if let Some(f) = self.item(&id_key(field)).cloned()
                         && Self::public(&f)
                     {
-                        let ty = render(&f["inner"]["struct_field"]);
+                        let ty = render(&self.names, &f["inner"]["struct_field"]);
                         self.lines.insert(format!("field {path}.{}: {ty}", f["name"].as_str().unwrap_or("?")));
                     }
                 }
                 self.impls(body, path)?;
             }
             "enum" => {
-                self.lines.insert(format!("enum {path}{}", generics(&body["generics"])));
+                self.lines.insert(format!("enum {path}{}", generics(&self.names, &body["generics"])));
                 for v in body["variants"].as_array().into_iter().flatten() {
                     if let Some(variant) = self.item(&id_key(v)) {
                         self.lines.insert(format!("variant {path}::{}", variant["name"].as_str().unwrap_or("?")));
@@ -130,20 +132,20 @@ impl Walker<'_> {
                 self.lines.insert(format!("trait {path}"));
                 for i in body["items"].as_array().into_iter().flatten() {
                     if let Some(it) = self.item(&id_key(i)).cloned() {
-                        self.lines.insert(format!("trait-item {path}::{}", signature(&it)));
+                        self.lines.insert(format!("trait-item {path}::{}", signature(&self.names, &it)));
                     }
                 }
             }
             "function" => {
-                self.lines.insert(format!("fn {path}{}", fn_signature(body)));
+                self.lines.insert(format!("fn {path}{}", fn_signature(&self.names, body)));
             }
             "constant" | "static" => {
-                let ty = render(&body["type"]);
+                let ty = render(&self.names, &body["type"]);
                 let word = if kind == "constant" { "const" } else { "static" };
                 self.lines.insert(format!("{word} {path}: {ty}"));
             }
             "type_alias" => {
-                self.lines.insert(format!("type {path} = {}", render(&body["type"])));
+                self.lines.insert(format!("type {path} = {}", render(&self.names, &body["type"])));
             }
             "macro" => {
                 self.lines.insert(format!("macro {path}"));
@@ -165,7 +167,7 @@ impl Walker<'_> {
             match imp["trait"].as_object() {
                 Some(t) => {
                     let name = t.get("path").and_then(Value::as_str).unwrap_or("?");
-                    let args = t.get("args").map(render_args).unwrap_or_default();
+                    let args = t.get("args").map(|x| render_args(&self.names, x)).unwrap_or_default();
                     self.lines.insert(format!("impl {name}{args} for {path}"));
                 }
                 None => {
@@ -175,7 +177,7 @@ impl Walker<'_> {
                             && !is_hidden(&method)
                         {
                             let deprecated = if method["deprecation"].is_null() { "" } else { " (deprecated)" };
-                            self.lines.insert(format!("fn {path}::{}{deprecated}", signature(&method)));
+                            self.lines.insert(format!("fn {path}::{}{deprecated}", signature(&self.names, &method)));
                         }
                     }
                 }
@@ -185,45 +187,84 @@ impl Walker<'_> {
     }
 }
 
+/// The public paths of the crate's own items, by rustdoc id: where a user names them.
+struct Names {
+    public: HashMap<String, String>,
+}
+
+/// Walks the public modules (and re-exports) from the root, noting where each item is named.
+fn public_paths(doc: &Value) -> HashMap<String, String> {
+    fn walk(doc: &Value, id: &str, path: &str, out: &mut HashMap<String, String>, seen: &mut HashSet<String>) {
+        if !seen.insert(id.to_string()) {
+            return;
+        }
+        let Some(m) = doc["index"].get(id) else { return };
+        for child in m["inner"]["module"]["items"].as_array().into_iter().flatten() {
+            let key = id_key(child);
+            let Some(item) = doc["index"].get(&key) else { continue };
+            if !Walker::public(item) || is_hidden(item) {
+                continue;
+            }
+            let (target, name) = match item["inner"].get("use") {
+                Some(u) if u["is_glob"] != true => (id_key(&u["id"]), u["name"].as_str()),
+                Some(_) => continue,
+                None => (key, item["name"].as_str()),
+            };
+            let Some(name) = name else { continue };
+            let child_path = format!("{path}::{name}");
+            let is_module = doc["index"].get(&target).is_some_and(|t| t["inner"].get("module").is_some());
+            if is_module {
+                walk(doc, &target, &child_path, out, seen);
+            } else {
+                // The first (shortest walk) public path wins: the root re-export over the module.
+                out.entry(target).or_insert(child_path);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    walk(doc, &doc["root"].to_string(), "seclai", &mut out, &mut HashSet::new());
+    out
+}
+
 fn is_hidden(item: &Value) -> bool {
     item["attrs"].as_array().into_iter().flatten().any(|a| a.to_string().contains("doc(hidden)"))
 }
 
-fn signature(item: &Value) -> String {
+fn signature(n: &Names, item: &Value) -> String {
     let name = item["name"].as_str().unwrap_or("?");
     match item["inner"].as_object().and_then(|o| o.iter().next()) {
-        Some((k, body)) if k == "function" => format!("{name}{}", fn_signature(body)),
-        Some((k, body)) if k == "assoc_type" => format!("type {name}{}", generics(&body["generics"])),
-        Some((k, body)) if k == "assoc_const" => format!("const {name}: {}", render(&body["type"])),
+        Some((k, body)) if k == "function" => format!("{name}{}", fn_signature(n, body)),
+        Some((k, body)) if k == "assoc_type" => format!("type {name}{}", generics(n, &body["generics"])),
+        Some((k, body)) if k == "assoc_const" => format!("const {name}: {}", render(n, &body["type"])),
         _ => name.to_string(),
     }
 }
 
-fn fn_signature(f: &Value) -> String {
+fn fn_signature(n: &Names, f: &Value) -> String {
     let inputs: Vec<String> = f["sig"]["inputs"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|pair| {
             let name = pair[0].as_str().unwrap_or("_");
-            let ty = render(&pair[1]);
+            let ty = render(n, &pair[1]);
             if name == "self" { ty.replace("Self", "self") } else { format!("{name}: {ty}") }
         })
         .collect();
     let output = match &f["sig"]["output"] {
         Value::Null => String::new(),
-        t => format!(" -> {}", render(t)),
+        t => format!(" -> {}", render(n, t)),
     };
     let asyncness = if f["header"]["is_async"] == true { "async " } else { "" };
     format!(
         "{}({}){output}{}",
-        generics(&f["generics"]),
+        generics(n, &f["generics"]),
         inputs.join(", "),
         if asyncness.is_empty() { "" } else { " [async]" }
     )
 }
 
-fn generics(g: &Value) -> String {
+fn generics(n: &Names, g: &Value) -> String {
     let params: Vec<String> = g["params"]
         .as_array()
         .into_iter()
@@ -232,31 +273,35 @@ fn generics(g: &Value) -> String {
         .filter_map(|p| {
             let name = p["name"].as_str()?;
             let bounds: Vec<String> =
-                p["kind"]["type"]["bounds"].as_array().into_iter().flatten().map(render_bound).collect();
+                p["kind"]["type"]["bounds"].as_array().into_iter().flatten().map(|x| render_bound(n, x)).collect();
             Some(if bounds.is_empty() { name.to_string() } else { format!("{name}: {}", bounds.join(" + ")) })
         })
         .collect();
     if params.is_empty() { String::new() } else { format!("<{}>", params.join(", ")) }
 }
 
-fn render_bound(b: &Value) -> String {
+fn render_bound(n: &Names, b: &Value) -> String {
     match b.get("trait_bound") {
         Some(t) => {
             let p = &t["trait"];
-            format!("{}{}", p["path"].as_str().unwrap_or("?"), p.get("args").map(render_args).unwrap_or_default())
+            format!(
+                "{}{}",
+                p["path"].as_str().unwrap_or("?"),
+                p.get("args").map(|x| render_args(n, x)).unwrap_or_default()
+            )
         }
         None => b.get("outlives").and_then(Value::as_str).unwrap_or("?").to_string(),
     }
 }
 
-fn render_args(a: &Value) -> String {
+fn render_args(n: &Names, a: &Value) -> String {
     if let Some(ab) = a.get("angle_bracketed") {
         let mut parts: Vec<String> = ab["args"]
             .as_array()
             .into_iter()
             .flatten()
             .map(|g| match g.as_object().and_then(|o| o.iter().next()) {
-                Some((k, v)) if k == "type" => render(v),
+                Some((k, v)) if k == "type" => render(n, v),
                 Some((k, v)) if k == "lifetime" => v.as_str().unwrap_or("'_").to_string(),
                 Some((k, v)) if k == "const" => v["expr"].as_str().unwrap_or("_").to_string(),
                 _ => "_".into(),
@@ -265,8 +310,10 @@ fn render_args(a: &Value) -> String {
         for c in ab["constraints"].as_array().into_iter().flatten() {
             let name = c["name"].as_str().unwrap_or("?");
             let rhs = match (&c["binding"]["equality"]["type"], c["binding"]["constraint"].as_array()) {
-                (t, _) if !t.is_null() => format!(" = {}", render(t)),
-                (_, Some(bounds)) => format!(": {}", bounds.iter().map(render_bound).collect::<Vec<_>>().join(" + ")),
+                (t, _) if !t.is_null() => format!(" = {}", render(n, t)),
+                (_, Some(bounds)) => {
+                    format!(": {}", bounds.iter().map(|x| render_bound(n, x)).collect::<Vec<_>>().join(" + "))
+                }
                 _ => String::new(),
             };
             parts.push(format!("{name}{rhs}"));
@@ -274,8 +321,8 @@ fn render_args(a: &Value) -> String {
         return if parts.is_empty() { String::new() } else { format!("<{}>", parts.join(", ")) };
     }
     if let Some(p) = a.get("parenthesized") {
-        let inputs: Vec<String> = p["inputs"].as_array().into_iter().flatten().map(render).collect();
-        let output = if p["output"].is_null() { String::new() } else { format!(" -> {}", render(&p["output"])) };
+        let inputs: Vec<String> = p["inputs"].as_array().into_iter().flatten().map(|x| render(n, x)).collect();
+        let output = if p["output"].is_null() { String::new() } else { format!(" -> {}", render(n, &p["output"])) };
         return format!("({}){output}", inputs.join(", "));
     }
     String::new()
@@ -283,24 +330,32 @@ fn render_args(a: &Value) -> String {
 
 /// A type of rustdoc's JSON as Rust text (compactly: paths by their last segments as rustdoc
 /// gives them).
-fn render(t: &Value) -> String {
+fn render(n: &Names, t: &Value) -> String {
     let Some((kind, v)) = t.as_object().and_then(|o| o.iter().next()) else { return "?".into() };
     match kind.as_str() {
         "resolved_path" => {
-            format!("{}{}", v["path"].as_str().unwrap_or("?"), v.get("args").map(render_args).unwrap_or_default())
+            // A local item by its public path (not by how the source happens to name it);
+            // others as the source writes them.
+            let path = n.public.get(&id_key(&v["id"])).map(String::as_str).or(v["path"].as_str()).unwrap_or("?");
+            format!("{path}{}", v.get("args").map(|a| render_args(n, a)).unwrap_or_default())
         }
         "primitive" => v.as_str().unwrap_or("?").to_string(),
         "generic" => v.as_str().unwrap_or("?").to_string(),
         "borrowed_ref" => {
             let lt = v["lifetime"].as_str().map(|l| format!("{l} ")).unwrap_or_default();
             let m = if v["is_mutable"] == true { "mut " } else { "" };
-            format!("&{lt}{m}{}", render(&v["type"]))
+            format!("&{lt}{m}{}", render(n, &v["type"]))
         }
-        "slice" => format!("[{}]", render(v)),
-        "array" => format!("[{}; {}]", render(&v["type"]), v["len"].as_str().unwrap_or("_")),
-        "tuple" => format!("({})", v.as_array().into_iter().flatten().map(render).collect::<Vec<_>>().join(", ")),
+        "slice" => format!("[{}]", render(n, v)),
+        "array" => format!("[{}; {}]", render(n, &v["type"]), v["len"].as_str().unwrap_or("_")),
+        "tuple" => {
+            format!("({})", v.as_array().into_iter().flatten().map(|x| render(n, x)).collect::<Vec<_>>().join(", "))
+        }
         "impl_trait" => {
-            format!("impl {}", v.as_array().into_iter().flatten().map(render_bound).collect::<Vec<_>>().join(" + "))
+            format!(
+                "impl {}",
+                v.as_array().into_iter().flatten().map(|x| render_bound(n, x)).collect::<Vec<_>>().join(" + ")
+            )
         }
         "dyn_trait" => {
             let traits: Vec<String> = v["traits"]
@@ -311,7 +366,7 @@ fn render(t: &Value) -> String {
                     format!(
                         "{}{}",
                         p["trait"]["path"].as_str().unwrap_or("?"),
-                        p["trait"].get("args").map(render_args).unwrap_or_default()
+                        p["trait"].get("args").map(|x| render_args(n, x)).unwrap_or_default()
                     )
                 })
                 .collect();
@@ -319,11 +374,13 @@ fn render(t: &Value) -> String {
         }
         "qualified_path" => format!(
             "<{} as {}>::{}",
-            render(&v["self_type"]),
+            render(n, &v["self_type"]),
             v["trait"]["path"].as_str().unwrap_or("?"),
             v["name"].as_str().unwrap_or("?")
         ),
-        "raw_pointer" => format!("*{} {}", if v["is_mutable"] == true { "mut" } else { "const" }, render(&v["type"])),
+        "raw_pointer" => {
+            format!("*{} {}", if v["is_mutable"] == true { "mut" } else { "const" }, render(n, &v["type"]))
+        }
         "function_pointer" => "fn(..)".into(),
         _ => kind.clone(),
     }
@@ -359,13 +416,13 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn a_small_crate_is_listed_with_signatures_fields_and_impls() {
+    fn a_small_crate_is_listed_with_signatures_fields_and_impls_by_public_paths() {
         let doc = json!({
             "root": 0,
             "index": {
                 "0": {"name": "seclai", "visibility": "public", "attrs": [], "inner": {"module": {"items": [1, 2, 6, 7]}}},
                 "1": {"name": "Client", "visibility": "public", "attrs": [], "inner": {"struct": {
-                    "kind": {"plain": {"fields": [8]}}, "generics": {"params": []}, "impls": [3, 9]}}},
+                    "kind": {"plain": {"fields": [8, 10]}}, "generics": {"params": []}, "impls": [3, 9]}}},
                 "2": {"name": "hidden", "visibility": "public", "attrs": ["#[doc(hidden)]"], "inner": {"module": {"items": []}}},
                 "3": {"name": null, "visibility": "default", "inner": {"impl": {"trait": null, "is_synthetic": false, "blanket_impl": null, "items": [4, 5]}}},
                 "4": {"name": "new", "visibility": "public", "attrs": [], "deprecation": null, "inner": {"function": {
@@ -375,7 +432,8 @@ mod tests {
                 "6": {"name": "VERSION", "visibility": "public", "attrs": [], "inner": {"constant": {"type": {"borrowed_ref": {"lifetime": "'static", "is_mutable": false, "type": {"primitive": "str"}}}}}},
                 "7": {"name": "types", "visibility": "public", "attrs": [], "inner": {"use": {"source": "seclai_raw::types", "name": "types", "id": 99, "is_glob": false}}},
                 "8": {"name": "timeout", "visibility": "public", "attrs": [], "inner": {"struct_field": {"primitive": "u64"}}},
-                "9": {"name": null, "visibility": "default", "inner": {"impl": {"trait": {"path": "Clone", "args": null}, "is_synthetic": false, "blanket_impl": null, "items": []}}}
+                "9": {"name": null, "visibility": "default", "inner": {"impl": {"trait": {"path": "Clone", "args": null}, "is_synthetic": false, "blanket_impl": null, "items": []}}},
+                "10": {"name": "parent", "visibility": "public", "attrs": [], "inner": {"struct_field": {"resolved_path": {"path": "super::client::Client", "id": 1}}}}
             }
         });
         let lines = listing(&doc).unwrap();
@@ -383,6 +441,7 @@ mod tests {
             lines,
             [
                 "const seclai::VERSION: &'static str",
+                "field seclai::Client.parent: seclai::Client",
                 "field seclai::Client.timeout: u64",
                 "fn seclai::Client::new(key: str) -> Result<Self>",
                 "impl Clone for seclai::Client",

@@ -2,8 +2,9 @@
 //! tracing, and the mapping of failures to [`Error`].
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{
@@ -16,7 +17,8 @@ use tracing::Instrument;
 use crate::auth::Credential;
 use crate::config::ClientBuilder;
 use crate::error::{
-    ApiError, ApiErrorKind, ContentError, DecodeError, Error, ErrorBody, RedirectError, RequestContext, Result,
+    ContentError, Error, RedirectError, RequestContext, Result, api_error, decode_json, read_body, request_id,
+    transport_error,
 };
 use crate::redact::Secrets;
 use crate::retry::{self, Decision, RetryPolicy};
@@ -210,29 +212,58 @@ pub(crate) struct Request<'a> {
     pub(crate) url: Option<&'a Url>,
 }
 
-/// The request id headers that servers and gateways commonly send, in order of preference.
-const REQUEST_ID_HEADERS: [&str; 6] =
-    ["x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id", "x-correlation-id", "cf-ray"];
-
-/// The request id of an answer, with any secret the server put in it masked.
-pub(crate) fn request_id(headers: &HeaderMap, secrets: &Secrets) -> Option<String> {
-    // One pass over the (few) response headers: cheaper than a hashed lookup per candidate.
-    let mut best: Option<(usize, &HeaderValue)> = None;
-    for (name, value) in headers {
-        if let Some(rank) = REQUEST_ID_HEADERS.iter().position(|h| name.as_str() == *h)
-            && best.is_none_or(|(r, _)| rank < r)
-        {
-            best = Some((rank, value));
-        }
+impl Request<'_> {
+    /// Operation, method and path, for errors and traces.
+    pub(crate) fn context(&self) -> RequestContext {
+        RequestContext { operation: self.operation, method: self.method.clone(), path: self.path.to_string() }
     }
-    best.and_then(|(_, v)| v.to_str().ok()).map(|id| secrets.redact(id).into_owned())
+}
+
+/// What the retry loop makes of a successful answer: the response left open (streams and
+/// downloads read it themselves) or its body read whole, inside the loop, so that a body that
+/// breaks off is retried like a connection that fails.
+pub(crate) trait Finish: Sized + Send {
+    fn finish(
+        response: reqwest::Response,
+        timeout: Option<Duration>,
+        context: &(dyn Fn() -> RequestContext + Sync),
+        secrets: &Secrets,
+    ) -> impl Future<Output = Result<Self>> + Send;
+}
+
+impl Finish for reqwest::Response {
+    async fn finish(
+        response: reqwest::Response,
+        _: Option<Duration>,
+        _: &(dyn Fn() -> RequestContext + Sync),
+        _: &Secrets,
+    ) -> Result<Self> {
+        Ok(response)
+    }
+}
+
+/// A successful answer read whole.
+pub(crate) struct Whole {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) bytes: Bytes,
+}
+
+impl Finish for Whole {
+    async fn finish(
+        mut response: reqwest::Response,
+        timeout: Option<Duration>,
+        context: &(dyn Fn() -> RequestContext + Sync),
+        secrets: &Secrets,
+    ) -> Result<Self> {
+        let bytes = read_body(&mut response, context, timeout, secrets).await?;
+        // Moved out, not copied: the request id is read only when something goes wrong.
+        Ok(Whole { status: response.status(), headers: std::mem::take(response.headers_mut()), bytes })
+    }
 }
 
 /// The most of an unexpected body read to summarize it.
 const MAX_SUMMARY_BODY: usize = 4 * 1024;
-
-/// The most of an error body we keep.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Where an answer's request went: the API (with credentials) or another origin (without).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -265,6 +296,16 @@ impl Client {
     /// Sends a request, retrying as the policy allows, and returns the successful response;
     /// an error status becomes [`Error::Api`].
     pub(crate) async fn execute(&self, req: Request<'_>) -> Result<reqwest::Response> {
+        self.send_request(req).await
+    }
+
+    /// Sends a request, retrying as the policy allows (a body that breaks off included), and
+    /// returns its whole successful answer.
+    pub(crate) async fn execute_whole(&self, req: Request<'_>) -> Result<Whole> {
+        self.send_request(req).await
+    }
+
+    async fn send_request<F: Finish>(&self, req: Request<'_>) -> Result<F> {
         let url = match req.url {
             Some(url) => {
                 let mut url = url.clone();
@@ -331,7 +372,7 @@ impl Client {
         Ok(())
     }
 
-    async fn execute_url(&self, req: Request<'_>, url: reqwest::Url) -> Result<reqwest::Response> {
+    async fn execute_url<F: Finish>(&self, req: Request<'_>, url: reqwest::Url) -> Result<F> {
         let inner = &*self.inner;
         let policy = match req.options.max_retries {
             Some(n) => inner.retry.clone().with_max_retries(n),
@@ -341,8 +382,7 @@ impl Client {
         let idempotent = retry::is_idempotent(&req.method);
         let replayable = req.body.replayable();
         let audience = if self.is_api_origin(&url) { Audience::Api } else { Audience::Foreign };
-        let context =
-            || RequestContext { operation: req.operation, method: req.method.clone(), path: req.path.to_string() };
+        let context = || req.context();
         let started = Instant::now();
         let span = tracing::Span::current();
         let mut retries = 0u32;
@@ -375,41 +415,53 @@ impl Client {
                         span.record("request_id", id.as_str());
                     }
                     if status.is_success() {
-                        span.record("duration_ms", started.elapsed().as_millis() as u64);
-                        return self.check_content(response, req.expect, context()).await;
-                    }
-                    if status.is_redirection()
-                        && let Some(target) = redirect_target(&response)
-                    {
-                        return Err(Error::Redirect(Box::new(RedirectError {
-                            context: context(),
-                            status: status.as_u16(),
-                            target,
-                            api_origin: transport::origin_of(&inner.base),
-                        })));
-                    }
-                    // The body is read before deciding: it can say that retrying is pointless
-                    // (a 503 that needs an operator), and reading it frees the connection.
-                    let headers = response.headers().clone();
-                    let error = api_error(response, context(), &inner.secrets).await;
-                    let (after, permanent) = match &error {
-                        Error::Api(api) => (api.retry_after, api.needs_an_operator()),
-                        _ => (None, false),
-                    };
-                    let decision = if permanent {
-                        Decision::Stop
-                    } else {
-                        retry::after_status(&policy, retries, idempotent, replayable, status.as_u16(), after)
-                    };
-                    match decision {
-                        Decision::Stop => {
-                            span.record("duration_ms", started.elapsed().as_millis() as u64);
-                            if let Error::Api(api) = &error {
-                                self.record(&req, api.status, &headers, &api.raw_body);
+                        let response = self.check_content(response, req.expect, context()).await?;
+                        match F::finish(response, timeout, &context, &inner.secrets).await {
+                            Err(Error::Body(cut)) if cut.is_cut() => {
+                                match retry::after_error(&policy, retries, idempotent, replayable, false) {
+                                    Decision::Stop => return Err(Error::Body(cut)),
+                                    retry => retry,
+                                }
                             }
-                            return Err(error);
+                            done => {
+                                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                                return done;
+                            }
                         }
-                        retry => retry,
+                    } else {
+                        if status.is_redirection()
+                            && let Some(target) = redirect_target(&response)
+                        {
+                            return Err(Error::Redirect(Box::new(RedirectError {
+                                context: context(),
+                                status: status.as_u16(),
+                                target,
+                                api_origin: transport::origin_of(&inner.base),
+                            })));
+                        }
+                        // The body is read before deciding: it can say that retrying is pointless
+                        // (a 503 that needs an operator), and reading it frees the connection.
+                        let headers = response.headers().clone();
+                        let error = api_error(response, context(), &inner.secrets).await;
+                        let (after, permanent) = match &error {
+                            Error::Api(api) => (api.retry_after, api.needs_an_operator()),
+                            _ => (None, false),
+                        };
+                        let decision = if permanent {
+                            Decision::Stop
+                        } else {
+                            retry::after_status(&policy, retries, idempotent, replayable, status.as_u16(), after)
+                        };
+                        match decision {
+                            Decision::Stop => {
+                                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                                if let Error::Api(api) = &error {
+                                    self.record(&req, api.status, &headers, &api.raw_body);
+                                }
+                                return Err(error);
+                            }
+                            retry => retry,
+                        }
                     }
                 }
                 Err(Attempt::Refused(e)) => return Err(e),
@@ -517,16 +569,9 @@ impl Client {
 
     /// Sends a request and returns its whole successful answer.
     pub(crate) async fn execute_bytes<'a>(&'a self, req: Request<'a>) -> Result<Fetched<'a>> {
-        let timeout = req.options.timeout.or(self.inner.timeout);
         let kept = self.is_recording().then(|| req.clone());
         let (operation, method, path) = (req.operation, req.method.clone(), req.path);
-        let mut response = self.execute(req).await?;
-        let status = response.status();
-        // Moved out, not copied: the request id is read only when something goes wrong.
-        let headers = std::mem::take(response.headers_mut());
-        let bytes = response.bytes().await.map_err(|e| {
-            transport_error(e, RequestContext { operation, method: method.clone(), path: path.to_string() }, timeout)
-        })?;
+        let Whole { status, headers, bytes } = self.execute_whole(req).await?;
         if let Some(req) = kept {
             self.record(&req, status.as_u16(), &headers, &bytes);
         }
@@ -622,72 +667,4 @@ impl Fetched<'_> {
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T> {
         decode_json(&self.bytes, self.status, self.secrets, || (self.context(), self.request_id()))
     }
-}
-
-/// Decodes JSON; on failure, decodes again while tracking the path, to say where it broke.
-/// (The tracking costs nothing on the happy path because it only runs after a failure.)
-/// `origin` gives the context and request id, and is called only on failure.
-pub(crate) fn decode_json<T: DeserializeOwned>(
-    bytes: &[u8],
-    status: StatusCode,
-    secrets: &Secrets,
-    origin: impl FnOnce() -> (RequestContext, Option<String>),
-) -> Result<T> {
-    match serde_json::from_slice(bytes) {
-        Ok(v) => Ok(v),
-        Err(first) => {
-            let (context, request_id) = origin();
-            let de = &mut serde_json::Deserializer::from_slice(bytes);
-            let (path, message) = match serde_path_to_error::deserialize::<_, T>(de) {
-                Err(e) => (e.path().to_string(), e.into_inner().to_string()),
-                Ok(_) => (".".to_string(), first.to_string()),
-            };
-            Err(DecodeError::error(context, status.as_u16(), path, message, bytes, request_id, secrets))
-        }
-    }
-}
-
-/// A transport failure as an [`Error`]. The URL is dropped from reqwest's error: the context
-/// names the request, and a file URL's query can hold a signature.
-pub(crate) fn transport_error(e: reqwest::Error, context: RequestContext, timeout: Option<Duration>) -> Error {
-    if e.is_timeout() {
-        Error::Timeout { context, after: timeout.unwrap_or_default() }
-    } else {
-        Error::Connection { context, source: e.without_url() }
-    }
-}
-
-/// Reads (at most 64 KiB of) an error response into an [`ApiError`], with the client's
-/// secrets masked in the body before anything is parsed from it.
-pub(crate) async fn api_error(mut response: reqwest::Response, context: RequestContext, secrets: &Secrets) -> Error {
-    let status = response.status().as_u16();
-    let request_id = request_id(response.headers(), secrets);
-    let retry_after = retry::retry_after(response.headers(), SystemTime::now());
-    let encoding = transport::undecoded_encoding(response.headers());
-    let mut raw = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY - raw.len();
-        raw.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if raw.len() >= MAX_ERROR_BODY {
-            break;
-        }
-    }
-    let raw = secrets.redact_bytes(&raw).into_owned();
-    let body = match &encoding {
-        // Compressed bytes parse as nothing useful; say what they are instead.
-        Some(enc) => ErrorBody::Text(format!("a body encoded as `{enc}`, which this build cannot decode")),
-        None => ErrorBody::parse(&raw),
-    };
-    let kind = ApiErrorKind::from_status(status, &body);
-    let message = body.message();
-    Error::Api(Box::new(ApiError {
-        status,
-        kind,
-        message,
-        body,
-        raw_body: Bytes::from(raw),
-        request_id,
-        retry_after,
-        context,
-    }))
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{Stream, TryStreamExt};
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use tokio::io::AsyncWriteExt;
 
@@ -13,6 +13,7 @@ use crate::call::{Call, Operation};
 use crate::client::Request;
 use crate::error::{Error, RequestContext, Result};
 use crate::idle::IdleBody;
+use crate::redact::Secrets;
 use crate::transport::Expect;
 
 /// A file coming from the API.
@@ -61,13 +62,13 @@ pub fn file_name_from_disposition(value: &str) -> Option<String> {
 }
 
 impl Download {
-    pub(crate) fn new(response: reqwest::Response, idle: Duration, context: RequestContext) -> Self {
+    pub(crate) fn new(response: reqwest::Response, idle: Duration, context: RequestContext, secrets: &Secrets) -> Self {
         let h = response.headers();
         let text = |name| h.get(name).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(String::from);
         let content_type = text(CONTENT_TYPE);
         let content_length = text(CONTENT_LENGTH).and_then(|v| v.parse().ok());
         let file_name = text(CONTENT_DISPOSITION).and_then(|v| file_name_from_disposition(&v));
-        Self { body: IdleBody::new(response, idle, context), content_type, content_length, file_name }
+        Self { body: IdleBody::new(response, idle, context, secrets), content_type, content_length, file_name }
     }
 
     /// The media type the server gave.
@@ -85,31 +86,10 @@ impl Download {
         self.file_name.as_deref()
     }
 
-    /// The bytes as they arrive. Fails when no byte arrives within the idle timeout, or
-    /// when the connection ends before the announced length.
+    /// The bytes as they arrive. Fails when no byte arrives within the idle timeout, and
+    /// with [`Error::Body`] when the connection ends before the announced length.
     pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes>> + Send {
-        let expected = self.content_length;
-        let operation = self.body.context().operation;
-        let mut received = 0u64;
-        let mut ended = false;
-        self.body.map(Some).chain(futures::stream::once(async { None })).filter_map(move |item| {
-            let out = match item {
-                Some(Ok(chunk)) => {
-                    received += chunk.len() as u64;
-                    Some(Ok(chunk))
-                }
-                Some(Err(e)) => {
-                    ended = true;
-                    Some(Err(e))
-                }
-                None if !ended && expected.is_some_and(|n| n != received) => Some(Err(Error::Protocol {
-                    operation,
-                    message: format!("the download ended after {received} of {} bytes", expected.unwrap_or_default()),
-                })),
-                None => None,
-            };
-            futures::future::ready(out)
-        })
+        self.body
     }
 
     /// The whole file in memory (for small files).
@@ -169,7 +149,7 @@ async fn start(call: Call, url: Option<&reqwest::Url>) -> Result<Download> {
     let request = Request { total_timeout: false, expect: Expect::File, url, ..call.request() };
     let response = call.client.execute(request).await?;
     let context = RequestContext { operation: call.op.id, method: reqwest::Method::GET, path: call.path.clone() };
-    Ok(Download::new(response, idle, context))
+    Ok(Download::new(response, idle, context, call.client.secrets()))
 }
 
 /// `send` and `to_file` of a download builder.

@@ -196,7 +196,7 @@ fn context(operation: &'static str) -> crate::RequestContext {
 
 pub(crate) fn decode_as<T: DeserializeOwned + Serialize>(operation: &'static str, bytes: &[u8]) -> Result<Value> {
     let value: T =
-        crate::client::decode_json(bytes, reqwest::StatusCode::OK, &Default::default(), || (context(operation), None))?;
+        crate::error::decode_json(bytes, reqwest::StatusCode::OK, &Default::default(), || (context(operation), None))?;
     to_json(&value)
 }
 

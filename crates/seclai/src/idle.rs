@@ -1,7 +1,8 @@
 //! A response body read chunk by chunk, failing when no byte arrives for a while.
 //!
 //! Streams and downloads have no total timeout (a long run or a big file must not be cut off);
-//! an idle timeout still notices a connection that stalls.
+//! an idle timeout still notices a connection that stalls. A body that breaks off, or ends
+//! before its announced length, is an [`Error::Body`] with the byte counts.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,8 +12,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::Stream;
 
-use crate::client::transport_error;
-use crate::error::{Error, RequestContext, Result};
+use crate::error::{Error, RequestContext, Result, body_error, request_id};
+use crate::redact::Secrets;
 
 /// The body of a response, with an idle timeout.
 pub(crate) struct IdleBody {
@@ -20,24 +21,42 @@ pub(crate) struct IdleBody {
     idle: Duration,
     sleep: Pin<Box<tokio::time::Sleep>>,
     context: RequestContext,
+    status: u16,
+    request_id: Option<String>,
+    /// The announced length (of an uncompressed body), and what arrived so far.
+    expected: Option<u64>,
+    received: u64,
     done: bool,
 }
 
 impl IdleBody {
-    pub(crate) fn new(response: reqwest::Response, idle: Duration, context: RequestContext) -> Self {
-        Self::from_stream(Box::pin(response.bytes_stream()), idle, context)
+    pub(crate) fn new(response: reqwest::Response, idle: Duration, context: RequestContext, secrets: &Secrets) -> Self {
+        let status = response.status().as_u16();
+        let request_id = request_id(response.headers(), secrets);
+        let expected = response.content_length();
+        Self {
+            body: Box::pin(response.bytes_stream()),
+            idle,
+            sleep: Box::pin(tokio::time::sleep(idle)),
+            context,
+            status,
+            request_id,
+            expected,
+            received: 0,
+            done: false,
+        }
     }
 
-    pub(crate) fn from_stream(
-        body: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
-        idle: Duration,
-        context: RequestContext,
-    ) -> Self {
-        Self { body, idle, sleep: Box::pin(tokio::time::sleep(idle)), context, done: false }
-    }
-
-    pub(crate) fn context(&self) -> &RequestContext {
-        &self.context
+    fn broken(&self, source: Option<reqwest::Error>) -> Error {
+        body_error(
+            source,
+            self.context.clone(),
+            self.status,
+            self.received,
+            self.expected,
+            self.request_id.clone(),
+            Some(self.idle),
+        )
     }
 }
 
@@ -53,15 +72,20 @@ impl Stream for IdleBody {
             Poll::Ready(Some(Ok(chunk))) => {
                 let deadline = tokio::time::Instant::now() + this.idle;
                 this.sleep.as_mut().reset(deadline);
+                this.received += chunk.len() as u64;
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(Some(Err(e))) => {
                 this.done = true;
-                Poll::Ready(Some(Err(transport_error(e, this.context.clone(), Some(this.idle)))))
+                Poll::Ready(Some(Err(this.broken(Some(e)))))
             }
             Poll::Ready(None) => {
                 this.done = true;
-                Poll::Ready(None)
+                // hyper reports a short body itself; this is the check of last resort.
+                match this.expected {
+                    Some(n) if n != this.received => Poll::Ready(Some(Err(this.broken(None)))),
+                    _ => Poll::Ready(None),
+                }
             }
             Poll::Pending => match this.sleep.as_mut().poll(cx) {
                 Poll::Ready(()) => {

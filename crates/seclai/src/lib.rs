@@ -77,8 +77,8 @@ pub use config::{
     DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, KNOWN_API_VERSIONS, LATEST_API_VERSION, install_crypto_provider,
 };
 pub use error::{
-    ApiError, ApiErrorKind, ContentError, DecodeError, DefinitionError, Error, ErrorBody, FieldError, RedirectError,
-    RequestContext, Result,
+    ApiError, ApiErrorKind, BodyError, ContentError, DecodeError, DefinitionError, Error, ErrorBody, FieldError,
+    RedirectError, RequestContext, Result,
 };
 pub use generated::{ops, resources};
 pub use paginate::Page;

@@ -7,7 +7,8 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::{Body, Client, Request, RequestOptions, decode_json};
+use crate::client::{Body, Client, Request, RequestOptions};
+use crate::error::decode_json;
 use crate::error::{Error, Result};
 use crate::transport::Expect;
 

@@ -145,10 +145,75 @@ async fn a_corrupt_compressed_body_is_an_error_not_garbage() {
     .await;
     let e = Client::builder().api_key(common::KEY).base_url(&server.url).max_retries(0).build().unwrap();
     let e = e.agents().get("a1").send().await.unwrap_err();
-    assert!(matches!(e, Error::Connection { .. }), "{e:?}");
+    let Error::Body(body) = &e else { panic!("{e:?}") };
+    assert!(!body.is_cut() && !e.is_retryable(), "a corrupt body is not a cut one: {e:?}");
     let line = e.to_string();
-    assert!(line.starts_with("connection failed (get_agent GET /agents/a1): error decoding response body"), "{line}");
+    assert!(
+        line.starts_with("the body of the answer to get_agent GET /agents/a1 (HTTP 200) could not be decoded after 0 bytes: error decoding response body"),
+        "{line}"
+    );
     assert!(line.ends_with(": Invalid gzip header") && !line.contains("http://"), "the cause, not the URL: {line}");
+}
+
+/// `count` bytes of an agent's JSON, announced as `announced`, then the connection closes.
+fn cut_agent(count: usize, announced: Option<usize>) -> Reply {
+    let body = common::agent("a1").to_string().into_bytes();
+    Reply {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into()), ("x-request-id".into(), "req-cut".into())],
+        content_length: announced.or(Some(body.len())),
+        chunks: vec![(Duration::ZERO, body[..count.min(body.len())].to_vec())],
+        end: End::Close,
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_breaks_off_says_so_with_the_byte_counts() {
+    let whole = common::agent("a1").to_string().len();
+    let server = RawServer::start(move |_, _| cut_agent(40, Some(whole))).await;
+    let c = Client::builder().api_key(common::KEY).base_url(&server.url).max_retries(0).build().unwrap();
+    let e = c.agents().get("a1").send().await.unwrap_err();
+    let Error::Body(cut) = &e else { panic!("{e:?}") };
+    assert_eq!((cut.received, cut.expected, cut.request_id.as_deref()), (40, Some(whole as u64), Some("req-cut")));
+    assert_eq!(e.request_id(), Some("req-cut"));
+    let line = e.to_string();
+    let head = format!(
+        "the body of the answer to get_agent GET /agents/a1 (HTTP 200) broke off after 40 bytes of the {whole} announced: "
+    );
+    assert!(line.starts_with(&head), "{line}");
+    assert!(line.ends_with("(request id req-cut)") && !line.contains("http://"), "{line}");
+
+    // Chunked and cut before the last chunk: no length to compare with.
+    let server = RawServer::start(|_, _| Reply { content_length: None, ..cut_agent(40, None) }).await;
+    let c = Client::builder().api_key(common::KEY).base_url(&server.url).max_retries(0).build().unwrap();
+    let e = c.agents().get("a1").send().await.unwrap_err();
+    assert!(e.to_string().contains("broke off after 40 bytes (no length announced): "), "{e}");
+}
+
+#[tokio::test]
+async fn a_body_that_breaks_off_is_retried_when_the_request_may_be_repeated() {
+    let whole = common::agent("a1").to_string().len();
+    // The first answer breaks off, the second is whole.
+    let server = RawServer::start(move |_, i| match i {
+        0 => cut_agent(40, Some(whole)),
+        _ => Reply { end: End::Finish, ..cut_agent(whole, None) },
+    })
+    .await;
+    let agent = client(&server.url).agents().get("a1").send().await.unwrap();
+    assert_eq!(agent.id, "a1");
+    assert_eq!(server.requests().len(), 2);
+
+    // A run is not started twice because its answer broke off.
+    let server = RawServer::start(move |_, _| cut_agent(10, Some(whole))).await;
+    let e = client(&server.url)
+        .agents()
+        .runs()
+        .create("a1", types::AgentRunRequest::builder().input("go"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Body(_)), "{e:?}");
+    assert_eq!(server.requests().len(), 1);
 }
 
 const PORTAL: &str =

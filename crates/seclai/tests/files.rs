@@ -290,13 +290,24 @@ async fn a_cut_download_leaves_no_file_and_no_partial_file() {
     let s = RawServer::start(move |_, _| file_reply(&body[..20_000], Some(50_000), End::Close)).await;
     let target = dir.join("cut.jsonl");
     let e = client(&s.url).sources().exports().download(SRC, EXP).to_file(&target).await.unwrap_err();
-    assert!(matches!(e, Error::Connection { .. } | Error::Protocol { .. }), "{e}");
+    let Error::Body(cut) = &e else { panic!("{e:?}") };
+    assert_eq!((cut.received, cut.expected, cut.status), (20_000, Some(50_000), 200));
+    assert!(cut.is_cut() && e.is_retryable());
+    let line = e.to_string();
+    assert!(
+        line.starts_with(
+            &format!("the body of the answer to download_source_export GET /sources/{SRC}/exports/{EXP}/download (HTTP 200) broke off after 20000 bytes of the 50000 announced: ")
+        ),
+        "{line}"
+    );
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "neither the file nor a partial file exists");
 
     // Chunked, cut before the final chunk.
     let s = RawServer::start(|_, _| file_reply(&[b'z'; 5000], None, End::Close)).await;
     let e = client(&s.url).sources().exports().download(SRC, EXP).to_file(&target).await.unwrap_err();
-    assert!(matches!(e, Error::Connection { .. }), "{e}");
+    let Error::Body(cut) = &e else { panic!("{e:?}") };
+    assert_eq!((cut.received, cut.expected), (5000, None));
+    assert!(e.to_string().contains("broke off after 5000 bytes (no length announced): "), "{e}");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
 

@@ -9,8 +9,9 @@ use futures::Stream;
 
 use super::events::{Origin, RunEvent};
 use super::is_terminal;
-use crate::client::{Request, request_id, transport_error};
+use crate::client::Request;
 use crate::error::{Error, RequestContext, Result};
+use crate::error::{read_body, request_id};
 use crate::idle::IdleBody;
 use crate::redact::Secrets;
 use crate::sse::SseDecoder;
@@ -195,12 +196,13 @@ impl crate::ops::agents::runs::Stream {
         };
         if is_json {
             // Some deployments answer the run itself instead of a stream.
-            let bytes = tokio::time::timeout(idle, response.bytes())
+            let mut response = response;
+            let read = read_body(&mut response, || context.clone(), Some(idle), &secrets);
+            let bytes = tokio::time::timeout(idle, read)
                 .await
-                .map_err(|_| Error::Timeout { context: context.clone(), after: idle })?
-                .map_err(|e| transport_error(e, context.clone(), Some(idle)))?;
+                .map_err(|_| Error::Timeout { context: context.clone(), after: idle })??;
             let run: AgentRunResponse =
-                crate::client::decode_json(&bytes, reqwest::StatusCode::OK, &secrets, || (context, request_id))?;
+                crate::error::decode_json(&bytes, reqwest::StatusCode::OK, &secrets, || (context, request_id))?;
             stream.run_id = Some(run.run_id.clone());
             let terminal = is_terminal(&run.status);
             stream.single =
@@ -217,7 +219,7 @@ impl crate::ops::agents::runs::Stream {
                 );
                 stream.tape = Some((self.call.client.clone(), cassette, Vec::new()));
             }
-            stream.body = Some(IdleBody::new(response, idle, context));
+            stream.body = Some(IdleBody::new(response, idle, context, &secrets));
         }
         Ok(stream)
     }
