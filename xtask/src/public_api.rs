@@ -36,7 +36,7 @@ pub fn rustdoc_json(root: &Path) -> Result<PathBuf, String> {
 /// The listing of a rustdoc JSON document: sorted lines.
 pub fn listing(doc: &Value) -> Result<Vec<String>, String> {
     let root = doc["root"].to_string();
-    let names = Names { public: public_paths(doc) };
+    let names = Names { public: public_paths(doc), paths: doc["paths"].clone() };
     let mut w = Walker { doc, names, lines: BTreeSet::new(), seen: HashSet::new() };
     w.module(&root, "seclai")?;
     Ok(w.lines.into_iter().collect())
@@ -166,7 +166,7 @@ impl Walker<'_> {
             }
             match imp["trait"].as_object() {
                 Some(t) => {
-                    let name = t.get("path").and_then(Value::as_str).unwrap_or("?");
+                    let name = path_of(&self.names, &imp["trait"]);
                     let args = t.get("args").map(|x| render_args(&self.names, x)).unwrap_or_default();
                     self.lines.insert(format!("impl {name}{args} for {path}"));
                 }
@@ -190,6 +190,33 @@ impl Walker<'_> {
 /// The public paths of the crate's own items, by rustdoc id: where a user names them.
 struct Names {
     public: HashMap<String, String>,
+    /// rustdoc's table of every item's defining path, by id.
+    paths: Value,
+}
+
+/// The path of a rustdoc path value (a type, a trait): a local item by its public path (not
+/// by how the source happens to name it), a `seclai-raw` type under `seclai::types`, others as
+/// the source writes them.
+fn path_of(n: &Names, v: &Value) -> String {
+    let id = id_key(&v["id"]);
+    match n.public.get(&id) {
+        Some(p) => p.clone(),
+        None => raw_type(&n.paths, &id).unwrap_or_else(|| v["path"].as_str().unwrap_or("?").to_string()),
+    }
+}
+
+/// A type of `seclai-raw` by the path users name it with: `seclai::types::…` (the crate
+/// re-exports its types, builders and building traits there), whatever module defines it.
+fn raw_type(paths: &Value, id: &str) -> Option<String> {
+    let path: Vec<&str> = paths.get(id)?["path"].as_array()?.iter().filter_map(Value::as_str).collect();
+    if path.first() != Some(&"seclai_raw") {
+        return None;
+    }
+    let rest = match path.iter().rposition(|s| *s == "types") {
+        Some(i) => &path[i + 1..],
+        None => &path[path.len() - 1..],
+    };
+    Some(format!("seclai::types::{}", rest.join("::")))
 }
 
 /// Walks the public modules (and re-exports) from the root, noting where each item is named.
@@ -284,11 +311,7 @@ fn render_bound(n: &Names, b: &Value) -> String {
     match b.get("trait_bound") {
         Some(t) => {
             let p = &t["trait"];
-            format!(
-                "{}{}",
-                p["path"].as_str().unwrap_or("?"),
-                p.get("args").map(|x| render_args(n, x)).unwrap_or_default()
-            )
+            format!("{}{}", path_of(n, p), p.get("args").map(|x| render_args(n, x)).unwrap_or_default())
         }
         None => b.get("outlives").and_then(Value::as_str).unwrap_or("?").to_string(),
     }
@@ -336,8 +359,7 @@ fn render(n: &Names, t: &Value) -> String {
         "resolved_path" => {
             // A local item by its public path (not by how the source happens to name it);
             // others as the source writes them.
-            let path = n.public.get(&id_key(&v["id"])).map(String::as_str).or(v["path"].as_str()).unwrap_or("?");
-            format!("{path}{}", v.get("args").map(|a| render_args(n, a)).unwrap_or_default())
+            format!("{}{}", path_of(n, v), v.get("args").map(|a| render_args(n, a)).unwrap_or_default())
         }
         "primitive" => v.as_str().unwrap_or("?").to_string(),
         "generic" => v.as_str().unwrap_or("?").to_string(),
@@ -365,7 +387,7 @@ fn render(n: &Names, t: &Value) -> String {
                 .map(|p| {
                     format!(
                         "{}{}",
-                        p["trait"]["path"].as_str().unwrap_or("?"),
+                        path_of(n, &p["trait"]),
                         p["trait"].get("args").map(|x| render_args(n, x)).unwrap_or_default()
                     )
                 })
@@ -375,7 +397,7 @@ fn render(n: &Names, t: &Value) -> String {
         "qualified_path" => format!(
             "<{} as {}>::{}",
             render(n, &v["self_type"]),
-            v["trait"]["path"].as_str().unwrap_or("?"),
+            path_of(n, &v["trait"]),
             v["name"].as_str().unwrap_or("?")
         ),
         "raw_pointer" => {

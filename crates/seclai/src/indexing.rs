@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 
+use crate::call::Call;
 use crate::error::{Error, Result};
+use crate::ops::sources::contents::List;
 use crate::resources::SourceContents;
 use crate::types::{ContentIndexingStatus, SourceContentStatusResponse};
 use crate::wait::WaitOptions;
@@ -73,17 +75,22 @@ pub(crate) fn batches(ids: &[String], room: usize) -> Vec<&[String]> {
     out
 }
 
-/// Builder of [`SourceContents::wait_indexed`]: set the deadline or the polling, then `.send()`.
+/// Builder of [`SourceContents::wait_indexed`]: set the deadline, the polling or the settings of
+/// each poll (`timeout`, `max_retries`, `header`), then `.send()`.
 #[derive(Debug, Clone)]
 #[must_use = "call `.send()` to wait"]
 pub struct WaitIndexed {
-    contents: SourceContents,
+    /// The list call every poll starts from: its settings (timeout, retries, headers) are the
+    /// wait's.
+    call: Call,
     source_connection_id: String,
     content_version_ids: Vec<String>,
     options: WaitOptions,
 }
 
 impl WaitIndexed {
+    crate::call::request_options!();
+
     /// The longest the whole wait may take (default 30 minutes); passing it is an error that
     /// lists the items still pending.
     pub fn deadline(mut self, deadline: Duration) -> Self {
@@ -105,7 +112,8 @@ impl WaitIndexed {
 
     /// Polls until every item is `completed` or `failed`, and says which is which.
     pub async fn send(self) -> Result<IndexingOutcome> {
-        let WaitIndexed { contents, source_connection_id: source, content_version_ids: ids, options } = self;
+        let WaitIndexed { call, source_connection_id: source, content_version_ids: ids, options } = self;
+        call.check()?;
         if let Some(bad) = ids.iter().find(|id| uuid::Uuid::parse_str(id).is_err()) {
             return Err(Error::invalid(format!("wait_indexed: `{bad}` is not a content version id (a UUID)")));
         }
@@ -114,7 +122,7 @@ impl WaitIndexed {
         // What a request costs before its ids: the URL with its path and paging query.
         let sample = [("page", "1".to_string()), ("limit", PAGE.to_string())];
         let path = format!("/sources/{source}/contents");
-        let room = MAX_URL_BYTES.saturating_sub(contents.client.url(&path, &sample).as_str().len() + 1);
+        let room = MAX_URL_BYTES.saturating_sub(call.client.url(&path, &sample).as_str().len() + 1);
         let started = Instant::now();
         let mut done: BTreeMap<String, SourceContentStatusResponse> = BTreeMap::new();
         let mut last: BTreeMap<String, SourceContentStatusResponse> = BTreeMap::new();
@@ -122,13 +130,8 @@ impl WaitIndexed {
         loop {
             let pending: Vec<String> = ids.iter().filter(|id| !done.contains_key(*id)).cloned().collect();
             for batch in batches(&pending, room) {
-                let items: Vec<SourceContentStatusResponse> = contents
-                    .list(&source)
-                    .content_version_ids(batch.to_vec())
-                    .limit(PAGE)
-                    .items()
-                    .try_collect()
-                    .await?;
+                let items: Vec<SourceContentStatusResponse> =
+                    List { call: call.clone() }.content_version_ids(batch.to_vec()).items().try_collect().await?;
                 for item in items {
                     if finished(&item.content_status) {
                         done.insert(item.content_version_id.clone(), item);
@@ -208,9 +211,10 @@ impl SourceContents {
         source_connection_id: impl AsRef<str>,
         content_version_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> WaitIndexed {
+        let source_connection_id = source_connection_id.as_ref().to_string();
         WaitIndexed {
-            contents: self.clone(),
-            source_connection_id: source_connection_id.as_ref().to_string(),
+            call: self.list(&source_connection_id).limit(PAGE).call,
+            source_connection_id,
             content_version_ids: content_version_ids.into_iter().map(Into::into).collect(),
             options: WaitOptions::default(),
         }
