@@ -4,15 +4,17 @@
 //! [`Call`] validates them against the limits of the spec, percent-encodes path segments,
 //! serializes the body (with explicit nulls where asked) and hands the request to the client.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 
 use bytes::Bytes;
-use reqwest::Method;
+use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 
 use crate::client::{Body, Client, Request, RequestOptions};
-use crate::error::{Error, Result};
+use crate::error::{Error, RequestContext, Result};
 use crate::paginate::Pagination;
+use crate::transport::Expect;
 use crate::types::BuildError;
 
 /// What the spec says of an operation, as the runtime needs it.
@@ -21,6 +23,9 @@ pub(crate) struct Operation {
     pub(crate) id: &'static str,
     pub(crate) method: Method,
     pub(crate) pagination: Option<Pagination>,
+    /// What a successful answer is: JSON (read whole), an event stream or a file (handed over
+    /// open, with an idle timeout).
+    pub(crate) expect: Expect,
 }
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved.
@@ -57,15 +62,22 @@ pub(crate) struct ListLimits {
     pub(crate) format: Format,
 }
 
-/// One operation call being built.
+/// One operation call being built: everything the request will be, for every kind of
+/// operation (JSON, upload, stream, download) and for the escape hatch.
 #[derive(Clone)]
 pub(crate) struct Call {
     pub(crate) client: Client,
     pub(crate) op: &'static Operation,
+    /// The operation's method; the escape hatch sets its own.
+    pub(crate) method: Method,
     pub(crate) path: String,
-    pub(crate) query: Vec<(&'static str, String)>,
-    pub(crate) body: Option<Bytes>,
+    pub(crate) query: Vec<(Cow<'static, str>, String)>,
+    pub(crate) body: Body,
     pub(crate) options: RequestOptions,
+    /// An absolute URL the API handed out, instead of `path` under the base URL.
+    pub(crate) url: Option<Url>,
+    /// The operation's answer; the escape hatch's `send_raw` takes any file.
+    pub(crate) expect: Expect,
     /// The first argument that failed a check: reported by `send` before anything is sent.
     pub(crate) invalid: Option<String>,
 }
@@ -74,9 +86,10 @@ impl std::fmt::Debug for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
             .field("operation", &self.op.id)
+            .field("method", &self.method)
             .field("path", &self.path)
             .field("query", &self.query)
-            .field("has_body", &self.body.is_some())
+            .field("has_body", &!matches!(self.body, Body::Empty))
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -94,10 +107,13 @@ impl Call {
         Self {
             client,
             op,
+            method: op.method.clone(),
             path: String::new(),
             query: Vec::new(),
-            body: None,
+            body: Body::Empty,
             options: RequestOptions::default(),
+            url: None,
+            expect: op.expect,
             invalid: None,
         }
     }
@@ -128,9 +144,9 @@ impl Call {
     }
 
     fn set_query(&mut self, name: &'static str, value: String) {
-        match self.query.iter_mut().find(|(k, _)| *k == name) {
+        match self.query.iter_mut().find(|(k, _)| k == name) {
             Some(slot) => slot.1 = value,
-            None => self.query.push((name, value)),
+            None => self.query.push((Cow::Borrowed(name), value)),
         }
     }
 
@@ -158,8 +174,8 @@ impl Call {
         if let Some(problem) = values.iter().find_map(|v| check_format(v, limits.format)) {
             self.fail(format!("`{name}` values {problem}"));
         }
-        self.query.retain(|(k, _)| *k != name);
-        self.query.extend(values.into_iter().map(|v| (name, v)));
+        self.query.retain(|(k, _)| k != name);
+        self.query.extend(values.into_iter().map(|v| (Cow::Borrowed(name), v)));
     }
 
     /// An integer query parameter within the spec's bounds.
@@ -192,7 +208,7 @@ impl Call {
         match body
             .and_then(|v| serde_json::to_vec(&v).map_err(|e| BuildError::new("request body", vec![e.to_string()])))
         {
-            Ok(bytes) => self.body = Some(Bytes::from(bytes)),
+            Ok(bytes) => self.body = Body::Json(Bytes::from(bytes)),
             Err(e) => self.fail(format!("invalid body: {e}")),
         }
     }
@@ -204,25 +220,25 @@ impl Call {
         }
     }
 
+    /// The request: the one place a [`Request`] is made.
     pub(crate) fn request(&self) -> Request<'_> {
         Request {
             operation: self.op.id,
-            method: self.op.method.clone(),
+            method: self.method.clone(),
             path: &self.path,
             query: &self.query,
-            body: match &self.body {
-                Some(b) => Body::Json(b.clone()),
-                None => Body::Empty,
-            },
+            body: self.body.clone(),
             options: &self.options,
-            total_timeout: true,
-            accept: None,
-            expect: crate::transport::Expect::Json,
-            url: None,
+            expect: self.expect,
+            url: self.url.as_ref(),
         }
     }
 
-    /// Sends and decodes the JSON answer.
+    /// Operation, method and path, for errors.
+    pub(crate) fn context(&self) -> RequestContext {
+        RequestContext::new(self.op.id, self.method.clone(), &self.path)
+    }
+
     pub(crate) async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
         self.check()?;
         self.client.execute_json(self.request()).await
@@ -275,9 +291,9 @@ pub(crate) use request_options;
 /// long as data flows.
 macro_rules! stream_options {
     () => {
-        /// The longest wait for the answer to start (its status and headers); what follows is
-        /// bounded by [`idle_timeout`](Self::idle_timeout) instead, since a long stream or a
-        /// large file may take any time.
+        /// The longest wait for the answer to start (its status and headers; default: the idle
+        /// timeout); what follows is bounded by [`idle_timeout`](Self::idle_timeout) instead,
+        /// since a long stream or a large file may take any time.
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.call.options.timeout = Some(timeout);
             self
@@ -299,7 +315,7 @@ pub(crate) use stream_options;
 mod tests {
     use super::*;
 
-    static OP: Operation = Operation { id: "get_thing", method: Method::GET, pagination: None };
+    static OP: Operation = Operation { id: "get_thing", method: Method::GET, pagination: None, expect: Expect::Json };
 
     fn call() -> Call {
         Call::new(Client::new("k").unwrap(), &OP)
@@ -345,7 +361,7 @@ mod tests {
         let client = Client::builder().api_key("k").base_url("https://host/seclai/").build().unwrap();
         let mut c = call();
         let path = format!("/agents/{}", segment(&mut c, "agent_id", "a/b c", Format::Text));
-        let url = client.url(&path, &[("q", "x y&z".to_string())]);
+        let url = client.url(&path, &[("q".into(), "x y&z".to_string())]);
         assert_eq!(url.as_str(), "https://host/seclai/agents/a%2Fb%20c?q=x+y%26z");
         let root = Client::builder().api_key("k").base_url("http://127.0.0.1:9").build().unwrap();
         assert_eq!(root.url("/agents", &[]).as_str(), "http://127.0.0.1:9/agents");
@@ -365,7 +381,7 @@ mod tests {
         let mut c = call();
         c.query_int("limit", 5, INT);
         c.query_int("limit", 6, INT);
-        assert_eq!(c.query, vec![("limit", "6".to_string())], "setting twice replaces");
+        assert_eq!(c.query, vec![("limit".into(), "6".to_string())], "setting twice replaces");
         let mut c = call();
         c.query_str("q", "abc".into(), StrLimits { min_len: Some(4), max_len: None, format: Format::Text });
         assert!(c.check().unwrap_err().to_string().contains("at least 4 characters"));
@@ -382,7 +398,8 @@ mod tests {
     fn bodies_come_as_json_and_their_errors_are_reported_by_send() {
         let mut c = call();
         c.json_body(Ok(serde_json::json!({"name": "n", "description": null})));
-        assert_eq!(c.body.as_deref(), Some(&br#"{"description":null,"name":"n"}"#[..]));
+        let Body::Json(bytes) = &c.body else { panic!("a JSON body") };
+        assert_eq!(&bytes[..], br#"{"description":null,"name":"n"}"#);
         let mut c = call();
         c.json_body(Err(BuildError::new("CreateThing", vec!["`name` is required".into()])));
         assert_eq!(

@@ -451,7 +451,7 @@ pub(crate) fn from_exchange(
         request: RecordedRequest {
             method: req.method.to_string(),
             path: req.path.to_string(),
-            query: req.query.iter().map(|(k, v)| (*k, v.as_str())).collect(),
+            query: req.query.iter().map(|(k, v)| (k.as_ref(), v.as_str())).collect(),
             headers: request_headers,
             body: request_body,
             multipart: None,

@@ -1,6 +1,7 @@
 //! The client and the one path every request takes: credentials, headers, timeout, retries,
 //! tracing, and the mapping of failures to [`Error`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -192,20 +193,20 @@ impl Body {
     }
 }
 
-/// One request, ready to go through [`Client::execute`].
+/// One request, ready to go through [`Client::execute`]: made by [`crate::call::Call::request`]
+/// for every operation, generated or hand-written, and for the escape hatch.
 #[derive(Clone)]
 pub(crate) struct Request<'a> {
     pub(crate) operation: &'static str,
     pub(crate) method: Method,
     pub(crate) path: &'a str,
-    pub(crate) query: &'a [(&'a str, String)],
+    pub(crate) query: &'a [(Cow<'static, str>, String)],
     pub(crate) body: Body,
     pub(crate) options: &'a RequestOptions,
-    /// Whether the total timeout applies (false for streams, which use an idle timeout).
-    pub(crate) total_timeout: bool,
-    pub(crate) accept: Option<&'static str>,
-    /// What a successful answer must be; for [`Expect::File`], a redirect to another origin is
-    /// followed without credentials instead of being an error.
+    /// What a successful answer must be. JSON is read whole under the total timeout; an event
+    /// stream or a file is handed over open, with the timeout bounding only the wait for its
+    /// headers; for a file, a redirect to another origin is followed without credentials
+    /// instead of being an error.
     pub(crate) expect: Expect,
     /// An absolute URL the API handed out, instead of `path` under the base URL: requested with
     /// the client's credentials only when its origin is the API's.
@@ -215,7 +216,7 @@ pub(crate) struct Request<'a> {
 impl Request<'_> {
     /// Operation, method and path, for errors and traces.
     pub(crate) fn context(&self) -> RequestContext {
-        RequestContext { operation: self.operation, method: self.method.clone(), path: self.path.to_string() }
+        RequestContext::new(self.operation, self.method.clone(), self.path)
     }
 }
 
@@ -275,7 +276,7 @@ enum Audience {
 impl Client {
     /// The URL of `path` (which starts with `/` and has no `?` or `#`: builders encode path
     /// segments, `request` rejects both) plus the query.
-    pub(crate) fn url(&self, path: &str, query: &[(&str, String)]) -> reqwest::Url {
+    pub(crate) fn url(&self, path: &str, query: &[(Cow<'static, str>, String)]) -> reqwest::Url {
         let mut url = self.inner.base.clone();
         let full = format!("{}{path}", url.path().trim_end_matches('/'));
         url.set_path(&full);
@@ -361,10 +362,8 @@ impl Client {
             }
             headers.insert(k.clone(), v.clone());
         }
-        if let Some(accept) = req.accept {
-            headers.insert(ACCEPT, HeaderValue::from_static(accept));
-        }
         if req.expect == Expect::EventStream {
+            headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
             // Events are small and must arrive as they are sent: a compressor buffers them.
             // (A server that compresses anyway is decoded.)
             headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
@@ -378,7 +377,15 @@ impl Client {
             Some(n) => inner.retry.clone().with_max_retries(n),
             None => inner.retry.clone(),
         };
-        let timeout = if req.total_timeout { req.options.timeout.or(inner.timeout) } else { None };
+        // JSON is bounded as a whole; a stream or a file only until its answer starts (then
+        // its idle timeout takes over), by default as long as the idle timeout itself.
+        let (timeout, start_timeout) = match req.expect {
+            Expect::Json => (req.options.timeout.or(inner.timeout), None),
+            Expect::EventStream | Expect::File => {
+                let idle = req.options.idle_timeout.unwrap_or(inner.stream_idle_timeout);
+                (None, Some(req.options.timeout.unwrap_or(idle)))
+            }
+        };
         let idempotent = retry::is_idempotent(&req.method);
         let replayable = req.body.replayable();
         let audience = if self.is_api_origin(&url) { Audience::Api } else { Audience::Foreign };
@@ -399,11 +406,17 @@ impl Client {
                 *request.timeout_mut() = timeout;
             }
 
-            let sent = match inner.http.execute(request).await {
-                Ok(response) if response.status().is_redirection() && req.expect == Expect::File => {
-                    self.follow_without_credentials(&req, response, timeout, context).await
+            let send = async {
+                match inner.http.execute(request).await {
+                    Ok(response) if response.status().is_redirection() && req.expect == Expect::File => {
+                        self.follow_without_credentials(&req, response, timeout, context).await
+                    }
+                    other => other.map_err(Attempt::Failed),
                 }
-                other => other.map_err(Attempt::Failed),
+            };
+            let sent = match start_timeout {
+                Some(limit) => tokio::time::timeout(limit, send).await.unwrap_or(Err(Attempt::NoAnswer(limit))),
+                None => send.await,
             };
             let decision = match sent {
                 Ok(response) => {
@@ -465,6 +478,12 @@ impl Client {
                     }
                 }
                 Err(Attempt::Refused(e)) => return Err(e),
+                Err(Attempt::NoAnswer(after)) => {
+                    match retry::after_error(&policy, retries, idempotent, replayable, false) {
+                        Decision::Stop => return Err(Error::Timeout { context: context(), after }),
+                        retry => retry,
+                    }
+                }
                 Err(Attempt::Failed(e)) => {
                     let never_sent = e.is_connect();
                     match retry::after_error(&policy, retries, idempotent, replayable, never_sent) {
@@ -623,10 +642,13 @@ impl Client {
     }
 }
 
-/// How one attempt went wrong: refused by the SDK (not retried) or failed in transport.
+/// How one attempt went wrong: refused by the SDK (not retried), failed in transport, or
+/// unanswered.
 enum Attempt {
     Refused(Error),
     Failed(reqwest::Error),
+    /// A stream or a file whose answer did not start within this long.
+    NoAnswer(Duration),
 }
 
 /// The origin a redirect points to, when it has a usable `Location`.
@@ -650,7 +672,7 @@ pub(crate) struct Fetched<'a> {
 impl Fetched<'_> {
     /// Where it came from (for errors).
     pub(crate) fn context(&self) -> RequestContext {
-        RequestContext { operation: self.operation, method: self.method.clone(), path: self.path.to_string() }
+        RequestContext::new(self.operation, self.method.clone(), self.path)
     }
 
     /// The request id the server gave, if any.

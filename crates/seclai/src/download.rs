@@ -10,7 +10,6 @@ use reqwest::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use tokio::io::AsyncWriteExt;
 
 use crate::call::{Call, Operation};
-use crate::client::Request;
 use crate::error::{Error, RequestContext, Result};
 use crate::idle::IdleBody;
 use crate::redact::Secrets;
@@ -143,13 +142,11 @@ impl Download {
 
 /// Starts a download: the answer may be any file, and a redirect to another origin is followed
 /// without credentials.
-async fn start(call: Call, url: Option<&reqwest::Url>) -> Result<Download> {
+async fn start(call: Call) -> Result<Download> {
     call.check()?;
     let idle = call.options.idle_timeout.unwrap_or(call.client.stream_idle_timeout());
-    let request = Request { total_timeout: false, expect: Expect::File, url, ..call.request() };
-    let response = call.client.execute(request).await?;
-    let context = RequestContext { operation: call.op.id, method: reqwest::Method::GET, path: call.path.clone() };
-    Ok(Download::new(response, idle, context, call.client.secrets()))
+    let response = call.client.execute(call.request()).await?;
+    Ok(Download::new(response, idle, call.context(), call.client.secrets()))
 }
 
 /// `send` and `to_file` of a download builder.
@@ -160,7 +157,7 @@ macro_rules! download_sends {
         /// A 409 (not ready) and a 410 (expired) are [`crate::ApiErrorKind::Conflict`] and
         /// [`crate::ApiErrorKind::Gone`].
         pub async fn send(self) -> Result<Download> {
-            start(self.call, None).await
+            start(self.call).await
         }
 
         /// Starts the download and writes it to `path` (see [`Download::to_file`]).
@@ -178,7 +175,8 @@ impl crate::ops::agents::runs::DownloadAttachment {
     download_sends!(" Starts downloading a file a run produced.");
 }
 
-static DOWNLOAD_URL: Operation = Operation { id: "download_url", method: reqwest::Method::GET, pagination: None };
+static DOWNLOAD_URL: Operation =
+    Operation { id: "download_url", method: reqwest::Method::GET, pagination: None, expect: Expect::File };
 
 /// Builder of [`Client::download_url`](crate::Client::download_url): a file by an absolute
 /// URL the API handed out.
@@ -186,13 +184,12 @@ static DOWNLOAD_URL: Operation = Operation { id: "download_url", method: reqwest
 #[must_use = "call `.send()` to start the download"]
 pub struct DownloadUrl {
     call: Call,
-    url: Option<reqwest::Url>,
 }
 
 impl DownloadUrl {
     /// A download of the API's own operation `call` (a run attachment).
     pub(crate) fn from_call(call: Call) -> Self {
-        Self { call, url: None }
+        Self { call }
     }
 
     crate::call::stream_options!();
@@ -206,7 +203,7 @@ impl DownloadUrl {
 
     /// Starts the download.
     pub async fn send(self) -> Result<Download> {
-        start(self.call, self.url.as_ref()).await
+        start(self.call).await
     }
 
     /// Starts the download and writes it to `path` (see [`Download::to_file`]).
@@ -245,7 +242,8 @@ impl crate::Client {
             }
         };
         call.path = url.as_ref().map(|u| u.path().to_string()).unwrap_or_default();
-        DownloadUrl { call, url }
+        call.url = url;
+        DownloadUrl { call }
     }
 }
 

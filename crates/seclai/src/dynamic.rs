@@ -191,7 +191,7 @@ pub fn decode(operation: &str, bytes: &[u8]) -> Option<Result<Value>> {
 }
 
 fn context(operation: &'static str) -> crate::RequestContext {
-    crate::RequestContext { operation, method: reqwest::Method::GET, path: String::new() }
+    crate::RequestContext::new(operation, reqwest::Method::GET, "")
 }
 
 pub(crate) fn decode_as<T: DeserializeOwned + Serialize>(operation: &'static str, bytes: &[u8]) -> Result<Value> {

@@ -120,7 +120,7 @@ impl WaitIndexed {
         let mut ids = ids;
         ids.dedup();
         // What a request costs before its ids: the URL with its path and paging query.
-        let sample = [("page", "1".to_string()), ("limit", PAGE.to_string())];
+        let sample = [("page".into(), "1".to_string()), ("limit".into(), PAGE.to_string())];
         let path = format!("/sources/{source}/contents");
         let room = MAX_URL_BYTES.saturating_sub(call.client.url(&path, &sample).as_str().len() + 1);
         let started = Instant::now();

@@ -393,7 +393,7 @@ mod tests {
     use super::*;
 
     fn ctx() -> RequestContext {
-        RequestContext { operation: "list_things", method: reqwest::Method::GET, path: "/things".into() }
+        RequestContext::new("list_things", reqwest::Method::GET, "/things")
     }
 
     fn decode(body: &str, key: Option<&'static str>) -> Result<Page<Value>> {

@@ -1,15 +1,15 @@
 //! The escape hatch: any method and path, through the same credentials, retries and errors.
 
-use std::time::Duration;
+use std::borrow::Cow;
 
 use bytes::Bytes;
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::{Body, Client, Request, RequestOptions};
-use crate::error::decode_json;
-use crate::error::{Error, Result};
+use crate::call::{Call, Operation};
+use crate::client::{Body, Client};
+use crate::error::{Result, decode_json};
 use crate::transport::Expect;
 
 impl Client {
@@ -26,116 +26,61 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn request(&self, method: Method, path: impl Into<String>) -> RawRequest {
-        RawRequest {
-            client: self.clone(),
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            body: None,
-            options: RequestOptions::default(),
-            invalid: None,
+        let mut call = Call::new(self.clone(), &REQUEST);
+        call.method = method;
+        call.path = path.into();
+        if !call.path.starts_with('/') || call.path.contains(['?', '#']) {
+            let problem = format!("path `{}` must start with `/` and carry no query (use `.query`)", call.path);
+            call.fail(problem);
         }
+        RawRequest { call }
     }
 }
 
-/// A request built with [`Client::request`].
+/// The escape hatch as an operation: any method (set per request) and path, JSON answers.
+static REQUEST: Operation = Operation { id: "request", method: Method::GET, pagination: None, expect: Expect::Json };
+
+/// A request built with [`Client::request`]: a call like every operation's, with the method,
+/// path and query given by the caller.
 #[derive(Debug, Clone)]
 #[must_use = "call `.send()` to make the request"]
 pub struct RawRequest {
-    client: Client,
-    method: Method,
-    path: String,
-    query: Vec<(String, String)>,
-    body: Option<Bytes>,
-    options: RequestOptions,
-    invalid: Option<String>,
+    call: Call,
 }
 
 impl RawRequest {
     /// Adds a query parameter.
     pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
-        self.query.push((key.into(), value.to_string()));
+        self.call.query.push((Cow::Owned(key.into()), value.to_string()));
         self
     }
 
     /// Sets a JSON body.
     pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
         match serde_json::to_vec(body) {
-            Ok(b) => self.body = Some(Bytes::from(b)),
-            Err(e) => self.invalid = Some(format!("cannot serialize the body: {e}")),
+            Ok(b) => self.call.body = Body::Json(Bytes::from(b)),
+            Err(e) => self.call.fail(format!("cannot serialize the body: {e}")),
         }
         self
     }
 
-    /// Overrides the client's timeout for this request.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.options.max_retries = Some(retries);
-        self
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        if let Err(e) = self.options.header(name, value) {
-            self.invalid.get_or_insert(e);
-        }
-        self
-    }
-
-    fn check(&self) -> Result<()> {
-        if let Some(e) = &self.invalid {
-            return Err(Error::invalid(e.clone()));
-        }
-        if !self.path.starts_with('/') || self.path.contains(['?', '#']) {
-            return Err(Error::invalid(format!(
-                "request path `{}` must start with `/` and carry no query (use `.query`)",
-                self.path
-            )));
-        }
-        Ok(())
-    }
-
-    fn query_pairs(&self) -> Vec<(&str, String)> {
-        self.query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()
-    }
-
-    fn request<'a>(&'a self, query: &'a [(&'a str, String)]) -> Request<'a> {
-        Request {
-            operation: "request",
-            method: self.method.clone(),
-            path: &self.path,
-            query,
-            body: self.body.clone().map_or(Body::Empty, Body::Json),
-            options: &self.options,
-            total_timeout: true,
-            accept: None,
-            expect: Expect::Json,
-            url: None,
-        }
-    }
+    crate::call::request_options!();
 
     /// Sends the request and decodes the JSON answer into `T` (use `serde_json::Value` for
     /// anything). An empty answer decodes as JSON `null`.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
-        self.check()?;
-        let query = self.query_pairs();
-        let f = self.client.execute_bytes(self.request(&query)).await?;
+        self.call.check()?;
+        let f = self.call.client.execute_bytes(self.call.request()).await?;
         let bytes: &[u8] = if f.bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { &f.bytes };
         decode_json(bytes, f.status, f.secrets(), || (f.context(), f.request_id()))
     }
 
     /// Sends the request and returns the successful response as it came, whatever its content
     /// type (for files). A redirect to another origin is followed without credentials, as for
-    /// [`crate::download`]s.
-    pub async fn send_raw(self) -> Result<reqwest::Response> {
-        self.check()?;
-        let query = self.query_pairs();
-        let request = Request { expect: Expect::File, ..self.request(&query) };
-        self.client.execute(request).await
+    /// [`crate::download`]s; `timeout` bounds the wait for the answer to start.
+    pub async fn send_raw(mut self) -> Result<reqwest::Response> {
+        self.call.check()?;
+        self.call.expect = Expect::File;
+        self.call.client.execute(self.call.request()).await
     }
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use tokio::io::AsyncRead;
 
 use crate::call::Call;
-use crate::client::{Body, Request};
+use crate::client::Body;
 use crate::error::{Error, Result};
 use crate::types::{ContentFileUploadResponse, SourceFileUploadResponse, UploadAgentInputApiResponse};
 
@@ -256,8 +256,9 @@ async fn send<T: serde::de::DeserializeOwned>(call: Call, parts: UploadParts, ma
     } else {
         Body::Rebuild(Arc::new(move || spec.build()))
     };
-    let request = Request { body, ..call.request() };
-    call.client.execute_json(request).await
+    let mut call = call;
+    call.body = body;
+    call.client.execute_json(call.request()).await
 }
 
 /// The setters of an upload builder's file part and fields.

@@ -404,3 +404,36 @@ async fn an_attachment_downloads_with_its_requested_name() {
         format!("/v2/agent-runs/{run_id}/attachments/YWdlbnQtcnVucy9y?download_name=r%C3%A9sum%C3%A9.pdf")
     );
 }
+
+#[tokio::test]
+async fn an_upload_that_times_out_reports_the_timeout_that_applied() {
+    let url = raw::silent_server().await;
+    let file = || UploadFile::bytes(&b"a,b\n1,2\n"[..], "table.csv");
+    // The client's timeout (no per-request one): reported as it is, not as 0 s.
+    let c = Client::builder()
+        .api_key(common::KEY)
+        .base_url(&url)
+        .max_retries(0)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let e = c.sources().upload(SRC, file()).send().await.unwrap_err();
+    let Error::Timeout { after, context } = &e else { panic!("{e:?}") };
+    assert_eq!(*after, Duration::from_millis(300));
+    assert_eq!(context.operation, "upload_file_to_source");
+    assert!(e.to_string().starts_with("timed out after 300ms (upload_file_to_source POST /sources/"), "{e}");
+    // A per-request timeout wins.
+    let e = c.sources().upload(SRC, file()).timeout(Duration::from_millis(150)).send().await.unwrap_err();
+    assert!(matches!(e, Error::Timeout { after, .. } if after == Duration::from_millis(150)), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_download_whose_answer_never_starts_times_out_on_the_wait_for_it() {
+    let url = raw::silent_server().await;
+    let c = Client::builder().api_key(common::KEY).base_url(&url).max_retries(0).build().unwrap();
+    let e = c.sources().exports().download(SRC, EXP).timeout(Duration::from_millis(200)).send().await.unwrap_err();
+    assert!(matches!(e, Error::Timeout { after, .. } if after == Duration::from_millis(200)), "{e:?}");
+    // Without a timeout, the idle timeout bounds the wait for the answer too.
+    let e = c.sources().exports().download(SRC, EXP).idle_timeout(Duration::from_millis(250)).send().await.unwrap_err();
+    assert!(matches!(e, Error::Timeout { after, .. } if after == Duration::from_millis(250)), "{e:?}");
+}

@@ -387,3 +387,15 @@ fn terminal_statuses_come_from_the_spec() {
         assert!(!is_terminal(&s), "{s}");
     }
 }
+
+#[tokio::test]
+async fn a_stream_whose_answer_never_starts_times_out_on_the_wait_for_it() {
+    let url = raw::silent_server().await;
+    let c = Client::builder().api_key(common::KEY).base_url(&url).max_retries(0).build().unwrap();
+    let body = || types::AgentRunStreamRequest::builder().input("go");
+    let e = c.agents().runs().stream("a1", body()).timeout(Duration::from_millis(200)).send().await.unwrap_err();
+    let Error::Timeout { after, context } = &e else { panic!("{e:?}") };
+    assert_eq!((*after, context.operation), (Duration::from_millis(200), "run_streaming_agent"));
+    let e = c.agents().runs().stream("a1", body()).idle_timeout(Duration::from_millis(250)).send().await.unwrap_err();
+    assert!(matches!(e, Error::Timeout { after, .. } if after == Duration::from_millis(250)), "{e:?}");
+}

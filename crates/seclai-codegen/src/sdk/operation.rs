@@ -237,6 +237,11 @@ pub fn operation(op: &Operation) -> Result<OperationCode, crate::Error> {
         Kind::Stream | Kind::Download => (quote!(), quote!(), quote!(crate::call::stream_options!();)),
         Kind::Json => (quote!(), quote!(), quote!(crate::call::request_options!();)),
     };
+    let expect = match op.kind {
+        Kind::Stream => quote!(crate::transport::Expect::EventStream),
+        Kind::Download => quote!(crate::transport::Expect::File),
+        Kind::Json | Kind::Upload => quote!(crate::transport::Expect::Json),
+    };
     let send = send_methods(op);
     let handwritten_note = match op.kind {
         Kind::Json => None,
@@ -268,6 +273,7 @@ pub fn operation(op: &Operation) -> Result<OperationCode, crate::Error> {
                     id: #id,
                     method: ::reqwest::Method::#http_method,
                     pagination: #pagination,
+                    expect: #expect,
                 };
                 let mut call = crate::call::Call::new(client, &OPERATION);
                 #path_stmt

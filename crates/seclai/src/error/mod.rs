@@ -207,6 +207,12 @@ pub struct RequestContext {
     pub path: String,
 }
 
+impl RequestContext {
+    pub(crate) fn new(operation: &'static str, method: reqwest::Method, path: &str) -> Self {
+        RequestContext { operation, method, path: path.to_string() }
+    }
+}
+
 impl fmt::Display for RequestContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} {}", self.operation, self.method, self.path)

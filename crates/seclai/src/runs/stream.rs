@@ -9,13 +9,11 @@ use futures::Stream;
 
 use super::events::{Origin, RunEvent};
 use super::is_terminal;
-use crate::client::Request;
 use crate::error::{Error, RequestContext, Result};
 use crate::error::{read_body, request_id};
 use crate::idle::IdleBody;
 use crate::redact::Secrets;
 use crate::sse::SseDecoder;
-use crate::transport::Expect;
 use crate::types::AgentRunResponse;
 
 /// The typed events of a run's stream.
@@ -165,17 +163,8 @@ impl crate::ops::agents::runs::Stream {
     pub async fn send(self) -> Result<RunEventStream> {
         self.call.check()?;
         let idle = self.call.options.idle_timeout.unwrap_or(self.call.client.stream_idle_timeout());
-        let context = RequestContext {
-            operation: self.call.op.id,
-            method: self.call.op.method.clone(),
-            path: self.call.path.clone(),
-        };
-        let request = Request {
-            total_timeout: false,
-            accept: Some("text/event-stream"),
-            expect: Expect::EventStream,
-            ..self.call.request()
-        };
+        let context = self.call.context();
+        let request = self.call.request();
         #[cfg(feature = "record")]
         let recording = self.call.client.is_recording().then(|| request.clone());
         let response = self.call.client.execute(request).await?;

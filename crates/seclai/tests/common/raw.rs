@@ -214,3 +214,20 @@ async fn serve(mut socket: TcpStream, seen: Arc<Mutex<Vec<Captured>>>, handler: 
         }
     }
 }
+
+/// A server that accepts connections and reads requests but never answers: every request
+/// ends in the client's timeout. Returns its URL.
+pub async fn silent_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    url
+}
