@@ -17,7 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::call::Call;
-use crate::error::{DecodeError, Error, RequestContext, Result};
+use crate::error::{DecodeError, Error, RequestContext, Result, decode_with};
 
 /// How a list operation pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +207,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeVisitor<T> {
     }
 }
 
-/// Decodes a list body; on failure, decodes again with path tracking to say where.
+/// Decodes a list body into a page (see [`crate::error::decode_with`]).
 pub(crate) fn decode_page<T: DeserializeOwned>(
     bytes: &[u8],
     items_key: Option<&'static str>,
@@ -216,21 +216,9 @@ pub(crate) fn decode_page<T: DeserializeOwned>(
     request_id: Option<String>,
     secrets: &crate::redact::Secrets,
 ) -> Result<Page<T>> {
-    let seed = || EnvelopeSeed::<T> { items_key, _t: PhantomData };
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    match seed().deserialize(&mut de).and_then(|p| de.end().map(|()| p)) {
-        Ok(page) => Ok(page),
-        Err(first) => {
-            let mut de = serde_json::Deserializer::from_slice(bytes);
-            let mut track = serde_path_to_error::Track::new();
-            let result = seed().deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
-            let (path, message) = match result {
-                Err(e) => (track.path().to_string(), e.to_string()),
-                Ok(_) => (".".into(), first.to_string()),
-            };
-            Err(DecodeError::error(context.clone(), status, path, message, bytes, request_id, secrets))
-        }
-    }
+    decode_with(bytes, || EnvelopeSeed::<T> { items_key, _t: PhantomData }).map_err(|(path, message)| {
+        DecodeError::error(context.clone(), status, path, message, bytes, request_id, secrets)
+    })
 }
 
 /// A fingerprint of a page's items: count, first and last item. Two consecutive pages with

@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime};
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
-use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, DeserializeSeed};
 
 use super::{ApiError, ApiErrorKind, BodyError, DecodeError, Error, ErrorBody, RequestContext, Result};
 use crate::redact::Secrets;
@@ -34,8 +36,29 @@ pub(crate) fn request_id(headers: &HeaderMap, secrets: &Secrets) -> Option<Strin
 /// The most of an error body we keep.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// Decodes JSON; on failure, decodes again while tracking the path, to say where it broke.
-/// (The tracking costs nothing on the happy path because it only runs after a failure.)
+/// Decodes JSON with `seed` (a type's `PhantomData`, or a list envelope's seed); on failure,
+/// decodes again while tracking the path, and returns where it broke (`data[3].status`, `.` for
+/// the whole body) and serde's message. The tracking costs nothing on the happy path: it runs
+/// only after a failure. Every JSON answer of the SDK is decoded here.
+pub(crate) fn decode_with<'de, S: DeserializeSeed<'de>>(
+    bytes: &'de [u8],
+    seed: impl Fn() -> S,
+) -> std::result::Result<S::Value, (String, String)> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match seed().deserialize(&mut de).and_then(|v| de.end().map(|()| v)) {
+        Ok(v) => Ok(v),
+        Err(first) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let mut track = serde_path_to_error::Track::new();
+            match seed().deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track)) {
+                Err(e) => Err((track.path().to_string(), e.to_string())),
+                Ok(_) => Err((".".to_string(), first.to_string())),
+            }
+        }
+    }
+}
+
+/// Decodes a JSON answer into `T`, or a [`DecodeError`] with the path of the failure.
 /// `origin` gives the context and request id, and is called only on failure.
 pub(crate) fn decode_json<T: DeserializeOwned>(
     bytes: &[u8],
@@ -43,18 +66,10 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
     secrets: &Secrets,
     origin: impl FnOnce() -> (RequestContext, Option<String>),
 ) -> Result<T> {
-    match serde_json::from_slice(bytes) {
-        Ok(v) => Ok(v),
-        Err(first) => {
-            let (context, request_id) = origin();
-            let de = &mut serde_json::Deserializer::from_slice(bytes);
-            let (path, message) = match serde_path_to_error::deserialize::<_, T>(de) {
-                Err(e) => (e.path().to_string(), e.into_inner().to_string()),
-                Ok(_) => (".".to_string(), first.to_string()),
-            };
-            Err(DecodeError::error(context, status.as_u16(), path, message, bytes, request_id, secrets))
-        }
-    }
+    decode_with(bytes, PhantomData::<T>::default).map_err(|(path, message)| {
+        let (context, request_id) = origin();
+        DecodeError::error(context, status.as_u16(), path, message, bytes, request_id, secrets)
+    })
 }
 
 /// A transport failure as an [`Error`]. The URL is dropped from reqwest's error: the context

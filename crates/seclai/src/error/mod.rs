@@ -20,7 +20,7 @@ pub(crate) use answer::summarize;
 pub use answer::{BodyError, ContentError, DecodeError, RedirectError};
 pub use api::{ApiError, ApiErrorKind, DefinitionError, ErrorBody, FieldError};
 pub(crate) use api::{bounded, html_to_text};
-pub(crate) use http::{api_error, body_error, decode_json, read_body, request_id, transport_error};
+pub(crate) use http::{api_error, body_error, decode_json, decode_with, read_body, request_id, transport_error};
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

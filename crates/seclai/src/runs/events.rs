@@ -1,11 +1,12 @@
 //! The typed events of a run's stream, decoded straight from the decoder's buffers.
 
 use std::borrow::Cow;
+use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::{DecodeError, Error, RequestContext, Result};
+use crate::error::{DecodeError, Error, RequestContext, Result, decode_with};
 use crate::redact::Secrets;
 use crate::sse::SseEventRef;
 use crate::types::AgentRunResponse;
@@ -85,14 +86,9 @@ impl Origin<'_> {
     }
 
     fn decode_run(&self, e: &SseEventRef<'_>) -> Result<Box<AgentRunResponse>> {
-        serde_json::from_slice::<AgentRunResponse>(e.data).map(Box::new).map_err(|first| {
-            let de = &mut serde_json::Deserializer::from_slice(e.data);
-            let (path, message) = match serde_path_to_error::deserialize::<_, AgentRunResponse>(de) {
-                Err(err) => (err.path().to_string(), err.into_inner().to_string()),
-                Ok(_) => (".".into(), first.to_string()),
-            };
-            self.decode_error(e, path, message)
-        })
+        decode_with(e.data, PhantomData::<AgentRunResponse>::default)
+            .map(Box::new)
+            .map_err(|(path, message)| self.decode_error(e, path, message))
     }
 
     /// The typed event of a decoded SSE event.
