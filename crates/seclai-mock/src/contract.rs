@@ -466,6 +466,7 @@ async fn replay_upload(
         content_type: None,
         text: None,
         base64: None,
+        omitted: None,
     });
     let mut upload =
         seclai::upload::UploadFile::bytes(file.bytes(), file.filename.clone().unwrap_or_else(|| "file.bin".into()));

@@ -153,17 +153,61 @@ pub struct MultipartPart {
     /// Binary content, base64.
     #[serde(default, deserialize_with = "checked_base64", skip_serializing_if = "Option::is_none")]
     pub base64: Option<String>,
+    /// Content too large to keep (a recorded file over [`KEPT_BODY_BYTES`]): its length and
+    /// digest instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<Omitted>,
 }
 
 impl MultipartPart {
-    /// The content bytes.
+    /// The content bytes; for omitted content, a stand-in of the same length (see
+    /// [`Omitted::stand_in`]).
     pub fn bytes(&self) -> Vec<u8> {
-        match (&self.text, &self.base64) {
-            (Some(t), _) => t.as_bytes().to_vec(),
-            (None, Some(b)) => base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default(),
+        match (&self.text, &self.base64, &self.omitted) {
+            (Some(t), _, _) => t.as_bytes().to_vec(),
+            (None, Some(b), _) => base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default(),
+            (None, None, Some(o)) => o.stand_in(),
             _ => Vec::new(),
         }
     }
+}
+
+/// The most bytes of a recorded file (an uploaded file part, a downloaded file) a cassette
+/// keeps; a larger one is written as its length and SHA-1.
+pub const KEPT_BODY_BYTES: usize = 64 * 1024;
+
+/// The most bytes of a recorded event stream a cassette keeps (a run's events replay only
+/// whole).
+pub(crate) const KEPT_STREAM_BYTES: usize = 16 << 20;
+
+/// Content a recording did not keep: how long it was and, when the client could compute it
+/// without reading a one-shot reader twice, its SHA-1 (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Omitted {
+    /// The length in bytes.
+    pub length: u64,
+    /// The SHA-1 of the content, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha1: Option<String>,
+}
+
+impl Omitted {
+    /// The omitted content's length and digest.
+    pub fn of(bytes: &[u8]) -> Self {
+        use sha1::Digest as _;
+        Omitted { length: bytes.len() as u64, sha1: Some(hex(&sha1::Sha1::digest(bytes))) }
+    }
+
+    /// What a replay sends or serves in place of the content: `length` bytes of `x`. (The
+    /// contract check compares lengths through it; the digest tells recordings apart.)
+    pub fn stand_in(&self) -> Vec<u8> {
+        vec![b'x'; self.length as usize]
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The request of a cassette.
@@ -204,10 +248,14 @@ pub struct RecordedResponse {
     /// A binary body, base64.
     #[serde(default, deserialize_with = "checked_base64", skip_serializing_if = "Option::is_none")]
     pub base64: Option<String>,
+    /// A body too large to keep (a downloaded file over [`KEPT_BODY_BYTES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<Omitted>,
 }
 
 impl RecordedResponse {
-    /// The body bytes as the server sent them.
+    /// The body bytes as the server sent them; for an omitted body, a stand-in of the same
+    /// length.
     pub fn body_bytes(&self) -> Vec<u8> {
         if let Some(b) = &self.body {
             return serde_json::to_vec(b).unwrap_or_default();
@@ -218,7 +266,29 @@ impl RecordedResponse {
         if let Some(b) = &self.base64 {
             return base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default();
         }
+        if let Some(o) = &self.omitted {
+            return o.stand_in();
+        }
         Vec::new()
+    }
+
+    /// Sets the body from the bytes received: JSON when the content type says so (or none
+    /// is given) and it parses, else text, else base64; a file over `keep` bytes is omitted.
+    pub(crate) fn set_body(&mut self, body: &[u8], keep: usize) {
+        let content_type = self.content_type().unwrap_or_default().to_ascii_lowercase();
+        let json = content_type.starts_with("application/json") || content_type.is_empty();
+        if body.is_empty() {
+            // No body to keep.
+        } else if json && let Ok(v) = serde_json::from_slice(body) {
+            self.body = Some(v);
+        } else if body.len() > keep {
+            self.omitted = Some(Omitted::of(body));
+        } else {
+            match std::str::from_utf8(body) {
+                Ok(t) => self.text = Some(t.to_string()),
+                Err(_) => self.base64 = Some(base64::engine::general_purpose::STANDARD.encode(body)),
+            }
+        }
     }
 
     /// The `content-type` header, if any.
@@ -408,6 +478,29 @@ impl Recorder {
     }
 }
 
+/// The operation of a request: its own, or for one made through the escape hatch
+/// (`client.request(..)`), the spec's operation with that method and path (the most literal
+/// segments win: `/agents/runs/{run_id}` over `/agents/{agent_id}/runs`), so that the cassette
+/// lands beside the others of the operation and the contract check can replay it. `request`
+/// when no operation matches.
+fn operation_of(req: &crate::client::Request<'_>) -> String {
+    if req.operation != "request" {
+        return req.operation.to_string();
+    }
+    let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    crate::dynamic::OPERATIONS
+        .iter()
+        .filter(|o| o.method == req.method.as_str())
+        .filter_map(|o| {
+            let template: Vec<&str> = o.path.trim_matches('/').split('/').collect();
+            let fits = template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()));
+            fits.then(|| (template.iter().filter(|t| !t.starts_with('{')).count(), o.id))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map_or_else(|| "request".to_string(), |(_, id)| id.to_string())
+}
+
 /// Builds the cassette of one exchange made by the client.
 pub(crate) fn from_exchange(
     req: &crate::client::Request<'_>,
@@ -424,28 +517,17 @@ pub(crate) fn from_exchange(
     let mut request_headers = pick(client_headers, &KEPT_REQUEST_HEADERS);
     request_headers.extend(pick(&req.options.headers, &KEPT_REQUEST_HEADERS));
     request_headers.remove("content-type");
-    let request_body = match &req.body {
-        crate::client::Body::Json(b) => serde_json::from_slice(b).ok(),
-        _ => None,
+    let (request_body, multipart) = match &req.body {
+        crate::client::Body::Json(b) => (serde_json::from_slice(b).ok(), None),
+        crate::client::Body::Form(form) => (None, form.recorded.clone()),
+        crate::client::Body::Empty => (None, None),
     };
     let response_headers = pick(response_headers, &KEPT_RESPONSE_HEADERS);
-    let content_type = response_headers.get("content-type").cloned().unwrap_or_default();
-    let mut response = RecordedResponse { status, headers: response_headers, body: None, text: None, base64: None };
-    if body.is_empty() {
-        // No body to keep.
-    } else if content_type.starts_with("application/json") || content_type.is_empty() {
-        match serde_json::from_slice(body) {
-            Ok(v) => response.body = Some(v),
-            Err(_) => response.text = Some(String::from_utf8_lossy(body).into_owned()),
-        }
-    } else {
-        match std::str::from_utf8(body) {
-            Ok(t) => response.text = Some(t.to_string()),
-            Err(_) => response.base64 = Some(base64::engine::general_purpose::STANDARD.encode(body)),
-        }
-    }
+    let mut response =
+        RecordedResponse { status, headers: response_headers, body: None, text: None, base64: None, omitted: None };
+    response.set_body(body, KEPT_BODY_BYTES);
     Cassette {
-        operation: req.operation.to_string(),
+        operation: operation_of(req),
         provenance: Provenance::Recorded,
         description: None,
         request: RecordedRequest {
@@ -454,9 +536,56 @@ pub(crate) fn from_exchange(
             query: req.query.iter().map(|(k, v)| (k.as_ref(), v.as_str())).collect(),
             headers: request_headers,
             body: request_body,
-            multipart: None,
+            multipart,
         },
         response,
+    }
+}
+
+/// A body being recorded as it streams by (a download, an event stream): the first `keep`
+/// bytes are kept, the length and SHA-1 of all of it are counted, and the cassette is written
+/// when the body ends.
+pub(crate) struct Tape {
+    client: crate::Client,
+    cassette: Cassette,
+    keep: usize,
+    kept: Vec<u8>,
+    length: u64,
+    digest: sha1::Sha1,
+}
+
+impl Tape {
+    /// The tape of an answer whose headers arrived: the cassette so far, its body to come.
+    pub(crate) fn new(
+        client: &crate::Client,
+        req: &crate::client::Request<'_>,
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        keep: usize,
+    ) -> Self {
+        let cassette = from_exchange(req, client.client_headers(), status, headers, b"");
+        Tape { client: client.clone(), cassette, keep, kept: Vec::new(), length: 0, digest: Default::default() }
+    }
+
+    pub(crate) fn push(&mut self, chunk: &[u8]) {
+        use sha1::Digest as _;
+        self.length += chunk.len() as u64;
+        self.digest.update(chunk);
+        if self.kept.len() + chunk.len() <= self.keep {
+            self.kept.extend_from_slice(chunk);
+        }
+    }
+
+    /// Writes the cassette with the body received.
+    pub(crate) fn finish(mut self) {
+        use sha1::Digest as _;
+        if self.length as usize == self.kept.len() {
+            self.cassette.response.set_body(&self.kept, self.keep);
+        } else {
+            let sha1 = hex(&self.digest.finalize());
+            self.cassette.response.omitted = Some(Omitted { length: self.length, sha1: Some(sha1) });
+        }
+        self.client.write_cassette(self.cassette);
     }
 }
 

@@ -164,15 +164,28 @@ pub(crate) type BodyHeaders = Vec<(HeaderName, HeaderValue)>;
 pub(crate) enum Body {
     Empty,
     Json(Bytes),
-    /// A body rebuilt for every attempt (an upload re-opens its file).
-    Rebuild(Arc<dyn Fn() -> Result<BuiltBody> + Send + Sync>),
-    /// A body that can be sent once only: never retried.
-    Once(Arc<std::sync::Mutex<Option<BuiltBody>>>),
+    /// A multipart form (an upload).
+    Form(Arc<Form>),
+}
+
+/// A multipart form: how to build it for an attempt, and how a recording writes it.
+pub(crate) struct Form {
+    pub(crate) source: FormSource,
+    /// The parts as a cassette writes them, when the client records.
+    #[cfg(feature = "record")]
+    pub(crate) recorded: Option<Vec<crate::cassette::MultipartPart>>,
+}
+
+pub(crate) enum FormSource {
+    /// Rebuilt for every attempt (an upload re-opens its file).
+    Rebuild(Box<dyn Fn() -> Result<BuiltBody> + Send + Sync>),
+    /// Sent once only (a reader): never retried.
+    Once(std::sync::Mutex<Option<BuiltBody>>),
 }
 
 impl Body {
     fn replayable(&self) -> bool {
-        !matches!(self, Body::Once(_))
+        !matches!(self, Body::Form(f) if matches!(f.source, FormSource::Once(_)))
     }
 
     fn take(&self) -> Result<(Option<reqwest::Body>, BodyHeaders)> {
@@ -180,13 +193,15 @@ impl Body {
         Ok(match self {
             Body::Empty => (None, Vec::new()),
             Body::Json(b) => (Some(reqwest::Body::from(b.clone())), vec![(CONTENT_TYPE, JSON.clone())]),
-            Body::Rebuild(build) => {
-                let (b, headers) = build()?;
-                (Some(b), headers)
-            }
-            Body::Once(cell) => {
-                let taken = cell.lock().map_err(|_| Error::invalid("a request body lock was poisoned"))?.take();
-                let (b, headers) = taken.ok_or_else(|| Error::invalid("a one-shot request body was already sent"))?;
+            Body::Form(form) => {
+                let (b, headers) = match &form.source {
+                    FormSource::Rebuild(build) => build()?,
+                    FormSource::Once(cell) => cell
+                        .lock()
+                        .map_err(|_| Error::invalid("a request body lock was poisoned"))?
+                        .take()
+                        .ok_or_else(|| Error::invalid("a one-shot request body was already sent"))?,
+                };
                 (Some(b), headers)
             }
         })

@@ -274,8 +274,12 @@ impl ClientBuilder {
     }
 
     /// Writes every interaction this client makes as a scrubbed cassette under `dir`
-    /// (`<dir>/<operation>/recorded-NNN.yaml`; see `docs/cassettes.md`). Credentials are
-    /// never recorded; e-mail addresses, phone numbers and account ids are replaced.
+    /// (`<dir>/<operation>/recorded-NNN.yaml`; see `docs/cassettes.md`): JSON calls and their
+    /// errors, uploads with their parts, downloads and event streams once they end, and
+    /// `client.request(..).send()` under the operation it matches (`send_raw`, which hands over
+    /// the response unread, is not recorded). Files over 64 KiB are written as their length
+    /// and SHA-1. Credentials are never recorded; e-mail addresses, phone numbers and account
+    /// ids are replaced.
     #[cfg(feature = "record")]
     pub fn record_to(mut self, dir: impl Into<PathBuf>) -> Self {
         self.record_to = Some(dir.into());

@@ -145,8 +145,19 @@ impl Download {
 async fn start(call: Call) -> Result<Download> {
     call.check()?;
     let idle = call.options.idle_timeout.unwrap_or(call.client.stream_idle_timeout());
-    let response = call.client.execute(call.request()).await?;
-    Ok(Download::new(response, idle, call.context(), call.client.secrets()))
+    let request = call.request();
+    #[cfg(feature = "record")]
+    let recording = call.client.is_recording().then(|| request.clone());
+    let response = call.client.execute(request).await?;
+    #[cfg(feature = "record")]
+    let tape = recording.map(|req| {
+        let (status, headers) = (response.status().as_u16(), response.headers());
+        crate::cassette::Tape::new(&call.client, &req, status, headers, crate::cassette::KEPT_BODY_BYTES)
+    });
+    let download = Download::new(response, idle, call.context(), call.client.secrets());
+    #[cfg(feature = "record")]
+    let download = Download { body: download.body.record(tape), ..download };
+    Ok(download)
 }
 
 /// `send` and `to_file` of a download builder.

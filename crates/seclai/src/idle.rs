@@ -27,6 +27,9 @@ pub(crate) struct IdleBody {
     expected: Option<u64>,
     received: u64,
     done: bool,
+    /// When the client records: the body so far, written as a cassette when it ends.
+    #[cfg(feature = "record")]
+    tape: Option<crate::cassette::Tape>,
 }
 
 impl IdleBody {
@@ -44,6 +47,24 @@ impl IdleBody {
             expected,
             received: 0,
             done: false,
+            #[cfg(feature = "record")]
+            tape: None,
+        }
+    }
+
+    /// Records the body as it streams by (see [`crate::cassette::Tape`]).
+    #[cfg(feature = "record")]
+    pub(crate) fn record(mut self, tape: Option<crate::cassette::Tape>) -> Self {
+        self.tape = tape;
+        self
+    }
+
+    /// The body ended (or broke): the recording, if any, is written with what came.
+    fn finish(&mut self) {
+        self.done = true;
+        #[cfg(feature = "record")]
+        if let Some(tape) = self.tape.take() {
+            tape.finish();
         }
     }
 
@@ -73,14 +94,18 @@ impl Stream for IdleBody {
                 let deadline = tokio::time::Instant::now() + this.idle;
                 this.sleep.as_mut().reset(deadline);
                 this.received += chunk.len() as u64;
+                #[cfg(feature = "record")]
+                if let Some(tape) = this.tape.as_mut() {
+                    tape.push(&chunk);
+                }
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(Some(Err(e))) => {
-                this.done = true;
+                this.finish();
                 Poll::Ready(Some(Err(this.broken(Some(e)))))
             }
             Poll::Ready(None) => {
-                this.done = true;
+                this.finish();
                 // hyper reports a short body itself; this is the check of last resort.
                 match this.expected {
                     Some(n) if n != this.received => Poll::Ready(Some(Err(this.broken(None)))),
@@ -89,7 +114,7 @@ impl Stream for IdleBody {
             }
             Poll::Pending => match this.sleep.as_mut().poll(cx) {
                 Poll::Ready(()) => {
-                    this.done = true;
+                    this.finish();
                     Poll::Ready(Some(Err(Error::Timeout { context: this.context.clone(), after: this.idle })))
                 }
                 Poll::Pending => Poll::Pending,

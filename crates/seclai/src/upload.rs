@@ -17,7 +17,7 @@ use serde_json::Value;
 use tokio::io::AsyncRead;
 
 use crate::call::Call;
-use crate::client::Body;
+use crate::client::{Body, Form, FormSource};
 use crate::error::{Error, Result};
 use crate::types::{ContentFileUploadResponse, SourceFileUploadResponse, UploadAgentInputApiResponse};
 
@@ -250,15 +250,97 @@ async fn send<T: serde::de::DeserializeOwned>(call: Call, parts: UploadParts, ma
         fields.push(("metadata", m.to_string()));
     }
     let one_shot = matches!(file.source, Source::Reader(..));
-    let spec = Arc::new(FormSpec { file, length, fields, progress, http: call.client.http().clone() });
-    let body = if one_shot {
-        Body::Once(Arc::new(Mutex::new(Some(spec.build()?))))
+    #[cfg(feature = "record")]
+    let recorded = if call.client.is_recording() { Some(recorded_parts(&file, length, &fields).await?) } else { None };
+    let spec = FormSpec { file, length, fields, progress, http: call.client.http().clone() };
+    let source = if one_shot {
+        FormSource::Once(Mutex::new(Some(spec.build()?)))
     } else {
-        Body::Rebuild(Arc::new(move || spec.build()))
+        FormSource::Rebuild(Box::new(move || spec.build()))
     };
     let mut call = call;
-    call.body = body;
+    call.body = Body::Form(Arc::new(Form {
+        source,
+        #[cfg(feature = "record")]
+        recorded,
+    }));
     call.client.execute_json(call.request()).await
+}
+
+/// The parts of an upload as a cassette writes them: the text fields, and the file's content
+/// when it is small (else its length and, unless it comes from a one-shot reader, its SHA-1).
+#[cfg(feature = "record")]
+async fn recorded_parts(
+    file: &UploadFile,
+    length: u64,
+    fields: &[(&'static str, String)],
+) -> Result<Vec<crate::cassette::MultipartPart>> {
+    use crate::cassette::{KEPT_BODY_BYTES, Omitted};
+    let content = match &file.source {
+        Source::Bytes(b) => Some(b.clone()),
+        Source::Path(p) if length as usize <= KEPT_BODY_BYTES => Some(Bytes::from(
+            tokio::fs::read(p)
+                .await
+                .map_err(|e| Error::Io { context: format!("reading {}", p.display()), source: e })?,
+        )),
+        Source::Path(p) => {
+            // Hashed as it is read, in chunks: a large file is never held in memory.
+            use sha1::Digest as _;
+            use tokio::io::AsyncReadExt as _;
+            let io = |e| Error::Io { context: format!("reading {}", p.display()), source: e };
+            let mut f = tokio::fs::File::open(p).await.map_err(io)?;
+            let (mut digest, mut buf) = (sha1::Sha1::default(), vec![0u8; 64 * 1024]);
+            loop {
+                let n = f.read(&mut buf).await.map_err(io)?;
+                if n == 0 {
+                    break;
+                }
+                digest.update(&buf[..n]);
+            }
+            let sha1 = crate::cassette::hex(&digest.finalize());
+            return Ok(form_parts(file, None, Some(Omitted { length, sha1: Some(sha1) }), fields));
+        }
+        Source::Reader(..) => None,
+    };
+    let (kept, omitted) = match content {
+        Some(b) if b.len() <= KEPT_BODY_BYTES => (Some(b), None),
+        Some(b) => (None, Some(Omitted::of(&b))),
+        None => (None, Some(Omitted { length, sha1: None })),
+    };
+    Ok(form_parts(file, kept, omitted, fields))
+}
+
+#[cfg(feature = "record")]
+fn form_parts(
+    file: &UploadFile,
+    kept: Option<Bytes>,
+    omitted: Option<crate::cassette::Omitted>,
+    fields: &[(&'static str, String)],
+) -> Vec<crate::cassette::MultipartPart> {
+    use crate::cassette::MultipartPart;
+    use base64::Engine as _;
+    let (text, base64) = match kept.as_deref().map(std::str::from_utf8) {
+        Some(Ok(t)) => (Some(t.to_string()), None),
+        Some(Err(_)) => (None, kept.map(|b| base64::engine::general_purpose::STANDARD.encode(&b))),
+        None => (None, None),
+    };
+    let mut parts = vec![MultipartPart {
+        name: "file".into(),
+        filename: Some(file.resolved_name()),
+        content_type: Some(file.resolved_mime()),
+        text,
+        base64,
+        omitted,
+    }];
+    parts.extend(fields.iter().map(|(name, value)| MultipartPart {
+        name: name.to_string(),
+        filename: None,
+        content_type: None,
+        text: Some(value.clone()),
+        base64: None,
+        omitted: None,
+    }));
+    parts
 }
 
 /// The setters of an upload builder's file part and fields.

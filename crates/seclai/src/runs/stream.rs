@@ -28,9 +28,6 @@ pub struct RunEventStream {
     /// A JSON answer instead of a stream: its one event.
     single: Option<Result<RunEvent>>,
     finished: bool,
-    /// When the client records: the cassette being filled, written when the stream ends.
-    #[cfg(feature = "record")]
-    tape: Option<(crate::Client, crate::cassette::Cassette, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for RunEventStream {
@@ -82,17 +79,6 @@ impl Stream for Tokens {
     }
 }
 
-impl RunEventStream {
-    /// Writes the recorded stream as a cassette (when the client records).
-    fn write_tape(&mut self) {
-        #[cfg(feature = "record")]
-        if let Some((client, mut cassette, text)) = self.tape.take() {
-            cassette.response.text = Some(String::from_utf8_lossy(&text).into_owned());
-            client.write_cassette(cassette);
-        }
-    }
-}
-
 impl Stream for RunEventStream {
     type Item = Result<RunEvent>;
 
@@ -115,7 +101,6 @@ impl Stream for RunEventStream {
             if this.decoder.overflowed() {
                 this.finished = true;
                 this.body = None;
-                this.write_tape();
                 return Poll::Ready(Some(Err(Error::Protocol {
                     operation: this.context.operation,
                     message: format!("an event of the stream exceeds {} MiB", crate::sse::MAX_EVENT_BYTES >> 20),
@@ -131,19 +116,13 @@ impl Stream for RunEventStream {
             match Pin::new(body).poll_next(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
                     this.decoder.push(&chunk);
-                    #[cfg(feature = "record")]
-                    if let Some((_, _, text)) = this.tape.as_mut() {
-                        text.extend_from_slice(&chunk);
-                    }
                 }
                 Poll::Ready(Some(Err(e))) => {
                     this.finished = true;
-                    this.write_tape();
                     return Poll::Ready(Some(Err(e)));
                 }
                 Poll::Ready(None) => {
                     this.finished = true;
-                    this.write_tape();
                     if this.decoder.has_partial_event() {
                         return Poll::Ready(Some(Err(Error::Protocol {
                             operation: this.context.operation,
@@ -180,8 +159,6 @@ impl crate::ops::agents::runs::Stream {
             secrets: secrets.clone(),
             single: None,
             finished: false,
-            #[cfg(feature = "record")]
-            tape: None,
         };
         if is_json {
             // Some deployments answer the run itself instead of a stream.
@@ -190,6 +167,10 @@ impl crate::ops::agents::runs::Stream {
             let bytes = tokio::time::timeout(idle, read)
                 .await
                 .map_err(|_| Error::Timeout { context: context.clone(), after: idle })??;
+            #[cfg(feature = "record")]
+            if let Some(req) = &recording {
+                self.call.client.record(req, response.status().as_u16(), response.headers(), &bytes);
+            }
             let run: AgentRunResponse =
                 crate::error::decode_json(&bytes, reqwest::StatusCode::OK, &secrets, || (context, request_id))?;
             stream.run_id = Some(run.run_id.clone());
@@ -198,17 +179,14 @@ impl crate::ops::agents::runs::Stream {
                 Some(Ok(if terminal { RunEvent::Done(Box::new(run)) } else { RunEvent::Init(Box::new(run)) }));
         } else {
             #[cfg(feature = "record")]
-            if let Some(req) = recording {
-                let cassette = crate::cassette::from_exchange(
-                    &req,
-                    self.call.client.client_headers(),
-                    200,
-                    response.headers(),
-                    b"",
-                );
-                stream.tape = Some((self.call.client.clone(), cassette, Vec::new()));
-            }
-            stream.body = Some(IdleBody::new(response, idle, context, &secrets));
+            let tape = recording.map(|req| {
+                let (status, headers) = (response.status().as_u16(), response.headers());
+                crate::cassette::Tape::new(&self.call.client, &req, status, headers, crate::cassette::KEPT_STREAM_BYTES)
+            });
+            let body = IdleBody::new(response, idle, context, &secrets);
+            #[cfg(feature = "record")]
+            let body = body.record(tape);
+            stream.body = Some(body);
         }
         Ok(stream)
     }
