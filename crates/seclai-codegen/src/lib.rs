@@ -128,9 +128,11 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
     let enums: Vec<syn::Item> = report
         .enums
         .iter()
-        .map(|(name, def)| syn::parse2(open_enum::open_enum(name, def)))
-        .collect::<Result<Vec<syn::File>, _>>()
-        .map_err(|e| err("open enum tokens", e))?
+        .map(|(name, def)| {
+            let tokens = open_enum::open_enum(name, def).map_err(|e| err("open enums", e))?;
+            syn::parse2::<syn::File>(tokens).map_err(|e| err("open enum tokens", e))
+        })
+        .collect::<Result<Vec<syn::File>, _>>()?
         .into_iter()
         .flat_map(|f| f.items)
         .collect();

@@ -56,7 +56,9 @@ fn is_skip_if_none(a: &syn::Attribute) -> bool {
     let _ = a.parse_nested_meta(|meta| {
         if meta.path.is_ident("skip_serializing_if") {
             let s: syn::LitStr = meta.value()?.parse()?;
-            skip = s.value().replace(' ', "").ends_with("Option::is_none");
+            let path: syn::Path = s.parse()?;
+            let last: Vec<String> = path.segments.iter().rev().take(2).map(|seg| seg.ident.to_string()).collect();
+            skip = last == ["is_none", "Option"];
         } else if meta.input.peek(syn::Token![=]) {
             let _: syn::Expr = meta.value()?.parse()?;
         }
