@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
-use crate::auth::{Credential, Secret, TokenProvider, sso};
+use crate::auth::{CredentialChain, Secret, TokenProvider};
 use crate::client::{Client, Inner};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
@@ -29,12 +29,6 @@ pub use crate::generated::KNOWN_API_VERSIONS;
 /// The newest version this release knows (`x-seclai-versions.latest`).
 pub use crate::generated::LATEST_API_VERSION;
 
-/// Settings read from the environment by [`ClientBuilder::from_env`].
-#[derive(Clone, Default)]
-struct EnvSettings {
-    api_key: Option<Secret>,
-}
-
 /// Builds a [`Client`]. Nothing is read from the environment unless you start from
 /// [`ClientBuilder::from_env`] (or call [`Client::from_env`]).
 ///
@@ -54,14 +48,7 @@ struct EnvSettings {
 #[derive(Clone)]
 #[must_use]
 pub struct ClientBuilder {
-    api_key: Option<Secret>,
-    api_key_header: String,
-    bearer_token: Option<Secret>,
-    token_provider: Option<Arc<dyn TokenProvider>>,
-    env: Option<EnvSettings>,
-    profile: Option<String>,
-    config_dir: Option<PathBuf>,
-    sso_env: Vec<(String, String)>,
+    credentials: CredentialChain,
     base_url: Option<String>,
     account_id: Option<String>,
     api_version: Option<String>,
@@ -80,13 +67,10 @@ pub struct ClientBuilder {
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("api_key", &self.api_key)
-            .field("bearer_token", &self.bearer_token)
-            .field("token_provider", &self.token_provider.as_ref().map(|_| "set"))
+            .field("credentials", &self.credentials)
             .field("base_url", &self.base_url)
             .field("account_id", &self.account_id)
             .field("api_version", &self.api_version)
-            .field("profile", &self.profile)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
@@ -96,14 +80,7 @@ impl std::fmt::Debug for ClientBuilder {
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
-            api_key: None,
-            api_key_header: DEFAULT_API_KEY_HEADER.into(),
-            bearer_token: None,
-            token_provider: None,
-            env: None,
-            profile: None,
-            config_dir: None,
-            sso_env: Vec::new(),
+            credentials: CredentialChain::new(DEFAULT_API_KEY_HEADER),
             base_url: None,
             account_id: None,
             api_version: None,
@@ -138,54 +115,45 @@ impl ClientBuilder {
     /// for applications with their own configuration source).
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let mut b =
-            Self { env: Some(EnvSettings { api_key: get("SECLAI_API_KEY").map(Secret::new) }), ..Self::default() };
+        let mut b = Self::default();
+        b.credentials.read_env(&get);
         b.base_url = get("SECLAI_API_URL");
-        b.profile = Some(get("SECLAI_PROFILE").unwrap_or_else(|| "default".into()));
-        b.config_dir = get("SECLAI_CONFIG_DIR")
-            .map(PathBuf::from)
-            .or_else(|| get("HOME").map(|h| PathBuf::from(h).join(".seclai")));
-        for key in ["SECLAI_SSO_DOMAIN", "SECLAI_SSO_CLIENT_ID", "SECLAI_SSO_REGION"] {
-            if let Some(v) = get(key) {
-                b.sso_env.push((key.into(), v));
-            }
-        }
         b
     }
 
     /// The API key (first in the credential chain).
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
-        self.api_key = Some(key.into());
+        self.credentials.api_key = Some(key.into());
         self
     }
 
     /// The header that carries the API key (default `X-API-Key`).
     pub fn api_key_header(mut self, name: impl Into<String>) -> Self {
-        self.api_key_header = name.into();
+        self.credentials.api_key_header = name.into();
         self
     }
 
     /// A static bearer token (an OAuth access token).
     pub fn bearer_token(mut self, token: impl Into<Secret>) -> Self {
-        self.bearer_token = Some(token.into());
+        self.credentials.bearer_token = Some(token.into());
         self
     }
 
     /// A provider asked for a bearer token on every request.
     pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
-        self.token_provider = Some(Arc::new(provider));
+        self.credentials.token_provider = Some(Arc::new(provider));
         self
     }
 
     /// Use the SSO profile `name` (default `default`) when no other credential is set.
     pub fn profile(mut self, name: impl Into<String>) -> Self {
-        self.profile = Some(name.into());
+        self.credentials.profile = Some(name.into());
         self
     }
 
     /// The directory holding `config` and `sso/cache` (default `~/.seclai`).
     pub fn config_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.config_dir = Some(dir.into());
+        self.credentials.config_dir = Some(dir.into());
         self
     }
 
@@ -340,12 +308,9 @@ impl ClientBuilder {
             .filter(|v| v.is_sensitive())
             .filter_map(|v| v.to_str().ok().map(String::from));
         let mut fixed: Vec<String> = sensitive_defaults.collect();
-        fixed.extend(self.api_key.iter().chain(&self.bearer_token).map(|s| s.expose().to_string()));
-        if let Some(key) = self.env.as_ref().and_then(|e| e.api_key.as_ref()) {
-            fixed.push(key.expose().to_string());
-        }
+        fixed.extend(self.credentials.static_secrets().map(String::from));
         let secrets = crate::redact::Secrets::new(fixed);
-        let (credential, sso_account) = self.resolve_credential(&http, &secrets)?;
+        let (credential, sso_account) = self.credentials.resolve(&http, &secrets)?;
         if let Some(account) = self.account_id.clone().or(sso_account) {
             headers.insert(
                 HeaderName::from_static("x-account-id"),
@@ -371,63 +336,6 @@ impl ClientBuilder {
             #[cfg(feature = "record")]
             recorder: self.record_to.map(|d| Arc::new(crate::cassette::Recorder::new(d))),
         }))
-    }
-
-    /// The credential chain: explicit key, bearer, provider, env key, SSO profile.
-    fn resolve_credential(
-        &self,
-        http: &reqwest::Client,
-        secrets: &crate::redact::Secrets,
-    ) -> Result<(Credential, Option<String>)> {
-        let header = HeaderName::from_bytes(self.api_key_header.as_bytes())
-            .map_err(|_| Error::config(format!("`{}` is not a valid header name", self.api_key_header)))?;
-        if let Some(key) = &self.api_key {
-            return Ok((Credential::api_key(header, key, "the builder")?, None));
-        }
-        if let Some(token) = &self.bearer_token {
-            return Ok((Credential::bearer(token)?, None));
-        }
-        if let Some(p) = &self.token_provider {
-            return Ok((Credential::Provider(p.clone()), None));
-        }
-        if let Some(key) = self.env.as_ref().and_then(|e| e.api_key.as_ref()) {
-            return Ok((Credential::api_key(header, key, "SECLAI_API_KEY")?, None));
-        }
-        let mut tried = vec!["an API key (builder)", "a bearer token", "a token provider"];
-        if self.env.is_some() {
-            tried.push("SECLAI_API_KEY");
-        }
-        let sso_note = match (&self.profile, &self.config_dir) {
-            (Some(profile), Some(dir)) => {
-                let env = |k: &str| self.sso_env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-                match sso::load_profile(dir, profile, &env) {
-                    Ok(p) => {
-                        let account = p.account_id.clone();
-                        let source = sso::SsoTokenSource::new(p, dir, http.clone(), secrets.clone());
-                        return Ok((Credential::Sso(Arc::new(source)), account));
-                    }
-                    Err(why) => format!("the SSO profile `{profile}`: {why}"),
-                }
-            }
-            _ => "no SSO profile (use Client::from_env or .profile(..).config_dir(..))".to_string(),
-        };
-        Err(Error::config(format!("no credentials found; tried {}, and {sso_note}", tried.join(", "))))
-    }
-}
-
-/// Makes `ring` the process's rustls crypto provider (feature `rustls-ring`), unless one is
-/// installed already; without that feature it does nothing.
-///
-/// With `rustls-ring`, reqwest's rustls has no crypto provider of its own, so `seclai` installs
-/// ring when it builds a client. An application that also builds `reqwest` clients itself, and
-/// whose reqwest enables no TLS feature of its own, calls this first: reqwest's
-/// `Client::new()` panics when no provider is installed. The default feature, `rustls`, uses
-/// reqwest's own provider and needs none of this.
-pub fn install_crypto_provider() {
-    #[cfg(feature = "rustls-ring")]
-    {
-        // Err means a provider is already installed: the application's choice stands.
-        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 

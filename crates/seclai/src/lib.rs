@@ -74,7 +74,7 @@ mod generated {
 pub use client::Client;
 pub use config::{
     ClientBuilder, DEFAULT_API_KEY_HEADER, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, KNOWN_API_VERSIONS, LATEST_API_VERSION, install_crypto_provider,
+    DEFAULT_STREAM_IDLE_TIMEOUT, DEFAULT_TIMEOUT, KNOWN_API_VERSIONS, LATEST_API_VERSION,
 };
 pub use error::{
     ApiError, ApiErrorKind, BodyError, ContentError, DecodeError, DefinitionError, Error, ErrorBody, FieldError,
@@ -84,6 +84,7 @@ pub use generated::{ops, resources};
 pub use paginate::Page;
 pub use request::RawRequest;
 pub use retry::RetryPolicy;
+pub use transport::install_crypto_provider;
 pub use wait::{Wait, WaitOptions};
 
 /// The request and response types of the API, generated from the spec (re-exported from

@@ -59,13 +59,29 @@ pub(crate) fn foreign_hop(current: &Url, location: Option<&str>, hops: usize) ->
     Ok(Some(next))
 }
 
+/// Makes `ring` the process's rustls crypto provider (feature `rustls-ring`), unless one is
+/// installed already; without that feature it does nothing.
+///
+/// With `rustls-ring`, reqwest's rustls has no crypto provider of its own, so `seclai` installs
+/// ring when it builds a client. An application that also builds `reqwest` clients itself, and
+/// whose reqwest enables no TLS feature of its own, calls this first: reqwest's
+/// `Client::new()` panics when no provider is installed. The default feature, `rustls`, uses
+/// reqwest's own provider and needs none of this.
+pub fn install_crypto_provider() {
+    #[cfg(feature = "rustls-ring")]
+    {
+        // Err means a provider is already installed: the application's choice stands.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// A user's adjustments of the HTTP client (proxies, trust roots, pool sizes).
 pub(crate) type ConfigureHttp = std::sync::Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
 
 /// Builds the reqwest client: the user's adjustments first, then what the SDK's guarantees
 /// rest on (the redirect policy), so that an adjustment cannot undo them.
 pub(crate) fn http_client(connect_timeout: Duration, configure: Option<&ConfigureHttp>) -> Result<reqwest::Client> {
-    crate::config::install_crypto_provider();
+    install_crypto_provider();
     let mut builder =
         reqwest::Client::builder().connect_timeout(connect_timeout).pool_idle_timeout(Duration::from_secs(60));
     if let Some(configure) = configure {

@@ -1,9 +1,11 @@
-//! Credentials: the chain of the official SDKs, resolved once when the client is built.
-//!
-//! First match wins: an explicit API key, an explicit bearer token, a token provider,
-//! `SECLAI_API_KEY`, then an SSO profile from `~/.seclai/config` with its cached tokens.
+//! Credentials: secrets, token providers, and how each credential goes on a request. The chain
+//! that picks one when the client is built (the official SDKs' order) is `chain.rs`; SSO
+//! profiles and their cached tokens are `sso.rs`.
 
+mod chain;
 pub(crate) mod sso;
+
+pub(crate) use chain::CredentialChain;
 
 use std::fmt;
 use std::future::Future;
