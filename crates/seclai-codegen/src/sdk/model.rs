@@ -103,8 +103,9 @@ pub struct Operation {
     pub params: Vec<Param>,
     /// The JSON body's type, when there is one.
     pub body: Option<TokenStream>,
-    /// The type `send` answers (`()` for none).
-    pub response: TokenStream,
+    /// The type `send` decodes the answer into; `None` when the answer has no body (or the
+    /// operation is hand-written and names its own).
+    pub response: Option<TokenStream>,
     pub pagination: Option<Pagination>,
 }
 
@@ -334,10 +335,9 @@ fn operation(
     let ok = success(original).map(|(_, r)| r);
     let json = ok.and_then(|r| r.pointer("/content/application~1json/schema"));
     let response = match (kind, json) {
-        (Kind::Json, Some(schema)) => response_type(id, schema)?,
-        (Kind::Json, None) => quote!(()),
-        // Hand-written operations name their own answers.
-        _ => quote!(()),
+        (Kind::Json, Some(schema)) => Some(response_type(id, schema)?),
+        // No body; hand-written operations name their own answers.
+        _ => None,
     };
     let pagination = match &spec["x-seclai-pagination"] {
         Value::Object(_) => {

@@ -131,22 +131,20 @@ fn send_methods(op: &Operation) -> TokenStream {
     if op.kind != Kind::Json {
         return quote!();
     }
-    let response = &op.response;
     let Some(p) = &op.pagination else {
-        return if response.to_string() == quote!(()).to_string() {
-            quote! {
+        return match &op.response {
+            None => quote! {
                 /// Sends the request.
                 pub async fn send(self) -> crate::Result<()> {
                     self.call.send_empty().await
                 }
-            }
-        } else {
-            quote! {
+            },
+            Some(response) => quote! {
                 /// Sends the request and decodes the answer.
                 pub async fn send(self) -> crate::Result<#response> {
                     self.call.send_json().await
                 }
-            }
+            },
         };
     };
     let item = &p.item;
@@ -358,13 +356,10 @@ fn dynamic(op: &Operation, sig: &Signature) -> Option<DynamicCode> {
             };
             quote!(#id => crate::dynamic::decode_list::<#item>(#id, bytes, #items_key),)
         }
-        None if op.response.to_string() == quote!(()).to_string() => {
-            quote!(#id => crate::dynamic::decode_empty(#id, bytes),)
-        }
-        None => {
-            let response = &op.response;
-            quote!(#id => crate::dynamic::decode_as::<#response>(#id, bytes),)
-        }
+        None => match &op.response {
+            None => quote!(#id => crate::dynamic::decode_empty(#id, bytes),),
+            Some(response) => quote!(#id => crate::dynamic::decode_as::<#response>(#id, bytes),),
+        },
     };
     Some(DynamicCode {
         function: function_tokens,
