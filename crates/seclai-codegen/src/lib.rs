@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod builders;
+pub mod cli;
 pub mod ident;
 pub mod open_enum;
 pub mod out_tree;

@@ -35,6 +35,43 @@ pub async fn invoke(client: &Client, operation: &str, args: &Value) -> Result<Va
     }
 }
 
+/// Every item of the list operation `operation`, page after page, as JSON: the stream a
+/// command-line `--all` prints as it arrives (one page in memory at a time). Paging starts
+/// where `args` says (`page`, `offset`), with its `limit` as the page size.
+///
+/// ```no_run
+/// # async fn demo(client: seclai::Client) -> seclai::Result<()> {
+/// use futures::TryStreamExt;
+/// let mut agents = seclai::dynamic::items(&client, "list_agents", &serde_json::json!({}))?;
+/// while let Some(agent) = agents.try_next().await? {
+///     println!("{}", agent["name"]);
+/// }
+/// # Ok(()) }
+/// ```
+pub fn items(
+    client: &Client,
+    operation: &str,
+    args: &Value,
+) -> Result<futures::stream::BoxStream<'static, Result<Value>>> {
+    if !args.is_object() && !args.is_null() {
+        return Err(Error::invalid("the arguments must be a JSON object"));
+    }
+    match crate::generated::invoke::items_generated(client, operation, args) {
+        Some(stream) => stream,
+        None if OPERATIONS.iter().any(|o| o.id == operation) => {
+            Err(Error::invalid(format!("`{operation}` is not a list that pages")))
+        }
+        None => Err(Error::invalid(format!("there is no operation `{operation}`"))),
+    }
+}
+
+pub(crate) fn items_json<T: Serialize + 'static>(
+    items: futures::stream::BoxStream<'static, Result<T>>,
+) -> futures::stream::BoxStream<'static, Result<Value>> {
+    use futures::StreamExt;
+    items.map(|item| item.and_then(|v| to_json(&v))).boxed()
+}
+
 /// How an operation is sent and answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

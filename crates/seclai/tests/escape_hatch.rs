@@ -88,3 +88,40 @@ async fn invoke_calls_the_typed_builder_with_json_arguments() {
     let e = seclai::dynamic::invoke(&c, "list_agents", &json!({"limit": "many"})).await.unwrap_err();
     assert!(e.to_string().contains("must be an integer"), "{e}");
 }
+
+#[tokio::test]
+async fn dynamic_items_walk_every_page_from_the_one_asked() {
+    let server = MockServer::start_async().await;
+    let page = |n: i64, ids: &[&str], has_next: bool| {
+        json!({"data": ids.iter().map(|i| agent(i)).collect::<Vec<_>>(),
+            "pagination": {"page": n, "limit": 2, "total": 5, "pages": 3, "has_next": has_next, "has_prev": n > 1}})
+    };
+    let mut mocks = Vec::new();
+    for (n, ids, more) in [(2, vec!["a3", "a4"], true), (3, vec!["a5"], false)] {
+        let body = page(n, &ids, more);
+        mocks.push(
+            server
+                .mock_async(move |when, then| {
+                    when.method(GET).path("/agents").query_param("page", n.to_string()).query_param("limit", "2");
+                    then.status(200).json_body(body);
+                })
+                .await,
+        );
+    }
+    let c = client(&server);
+    use futures::TryStreamExt;
+    let items: Vec<Value> = seclai::dynamic::items(&c, "list_agents", &json!({"page": 2, "limit": 2}))
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = items.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a3", "a4", "a5"]);
+    for m in &mocks {
+        m.assert_async().await;
+    }
+    let e = seclai::dynamic::items(&c, "get_agent", &json!({"agent_id": "a1"})).err().unwrap();
+    assert!(e.to_string().contains("not a list that pages"), "{e}");
+    let e = seclai::dynamic::items(&c, "list_agents", &json!({"limit": "many"})).err().unwrap();
+    assert!(e.to_string().contains("must be an integer"), "{e}");
+}

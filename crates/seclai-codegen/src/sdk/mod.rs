@@ -12,7 +12,7 @@
 //! - `operation`: one operation's builder, method and dynamic entry;
 //! - this module: resource handles, the `ops` module tree, constants and snapshot parts.
 
-mod model;
+pub(crate) mod model;
 mod naming;
 mod operation;
 mod params;
@@ -131,6 +131,7 @@ pub fn generate(spec: &Value, view: &Value, report: &ViewReport) -> Result<Sdk, 
     let mut dynamic_fns = Vec::new();
     let mut invoke_arms = Vec::new();
     let mut decode_arms = Vec::new();
+    let mut items_arms = Vec::new();
     let mut catalog = Vec::new();
     let mut aliases = Vec::new();
     for op in &ops {
@@ -145,6 +146,7 @@ pub fn generate(spec: &Value, view: &Value, report: &ViewReport) -> Result<Sdk, 
         if let Some(d) = code.dynamic {
             dynamic_fns.push(d.function);
             invoke_arms.push(d.invoke_arm);
+            items_arms.extend(d.items_arm);
             decode_arms.push(d.decode_arm);
         }
         let (id, sdk, method, path, kind) = (&op.id, op.sdk.join("."), &op.method, &op.path, kind_tokens(op.kind));
@@ -253,6 +255,19 @@ pub fn generate(spec: &Value, view: &Value, report: &ViewReport) -> Result<Sdk, 
         ) -> Option<::futures::future::BoxFuture<'a, crate::Result<::serde_json::Value>>> {
             Some(match operation {
                 #(#invoke_arms)*
+                _ => return None,
+            })
+        }
+
+        /// Every item of the generated list operation `operation`, page after page (see
+        /// [`crate::dynamic::items`]); `None` when it is not a list.
+        pub(crate) fn items_generated(
+            client: &crate::Client,
+            operation: &str,
+            args: &::serde_json::Value,
+        ) -> Option<crate::Result<::futures::stream::BoxStream<'static, crate::Result<::serde_json::Value>>>> {
+            Some(match operation {
+                #(#items_arms)*
                 _ => return None,
             })
         }

@@ -36,6 +36,8 @@ pub struct OperationCode {
 pub struct DynamicCode {
     pub function: TokenStream,
     pub invoke_arm: TokenStream,
+    /// For a list: the arm that walks every page.
+    pub items_arm: Option<TokenStream>,
     pub decode_arm: TokenStream,
 }
 
@@ -322,7 +324,8 @@ fn dynamic(op: &Operation, sig: &Signature) -> Option<DynamicCode> {
     let id = &op.id;
     let chain: Vec<Ident> = op.resource().iter().map(|s| ident(s)).collect();
     let method_name = op.method_name();
-    let function = ident(&format!("invoke_{id}"));
+    let function = ident(&format!("build_{id}"));
+    let builder_path = op.builder_path();
     let dyn_args = &sig.dynamic;
     let setters: Vec<TokenStream> = op
         .params
@@ -338,15 +341,24 @@ fn dynamic(op: &Operation, sig: &Signature) -> Option<DynamicCode> {
             }
         })
         .collect();
+    // One function reads the arguments into the builder a user would write; sending it (one
+    // answer, or every page of a list) is the caller's choice.
     let function_tokens = quote! {
         #[allow(unused_variables)]
-        pub(crate) async fn #function(client: &crate::Client, args: &::serde_json::Value) -> crate::Result<::serde_json::Value> {
+        pub(crate) fn #function(client: &crate::Client, args: &::serde_json::Value) -> crate::Result<#builder_path> {
             #[allow(unused_mut)]
             let mut builder = client.#(#chain()).*.#method_name(#(#dyn_args),*);
             #(#setters)*
-            crate::dynamic::to_json(&builder.send().await?)
+            Ok(builder)
         }
     };
+    let invoke_arm = quote! {
+        #id => Box::pin(async move { crate::dynamic::to_json(&#function(client, args)?.send().await?) }),
+    };
+    let items_arm = op
+        .pagination
+        .as_ref()
+        .map(|_| quote!(#id => #function(client, args).map(|builder| crate::dynamic::items_json(builder.items())),));
     let decode_arm = match &op.pagination {
         Some(p) => {
             let item = &p.item;
@@ -361,9 +373,5 @@ fn dynamic(op: &Operation, sig: &Signature) -> Option<DynamicCode> {
             Some(response) => quote!(#id => crate::dynamic::decode_as::<#response>(#id, bytes),),
         },
     };
-    Some(DynamicCode {
-        function: function_tokens,
-        invoke_arm: quote!(#id => Box::pin(#function(client, args)),),
-        decode_arm,
-    })
+    Some(DynamicCode { function: function_tokens, invoke_arm, items_arm, decode_arm })
 }
