@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 pub const RAW_SNAPSHOTS: &str = "crates/seclai-raw/snapshots";
 /// Where the snapshots of the `seclai` operation layer live.
 pub const SDK_SNAPSHOTS: &str = "crates/seclai/snapshots";
+/// Where the snapshot of the command-line tool's command table lives.
+pub const CLI_SNAPSHOTS: &str = "crates/seclai-cli/snapshots";
 
 /// Every generated part, keyed by snapshot file stem, for the spec text `yaml`.
 pub fn generate_parts(yaml: &str) -> Result<BTreeMap<String, (PathBuf, String)>, String> {
@@ -22,6 +24,8 @@ pub fn generate_parts(yaml: &str) -> Result<BTreeMap<String, (PathBuf, String)>,
     for (name, code) in generated.sdk.parts().map_err(|e| e.to_string())? {
         out.insert(name, (PathBuf::from(SDK_SNAPSHOTS), code));
     }
+    let cli = seclai_codegen::cli::generate_cli(yaml).map_err(|e| e.to_string())?;
+    out.insert("cli__commands".to_string(), (PathBuf::from(CLI_SNAPSHOTS), prettyplease::unparse(&cli)));
     Ok(out)
 }
 

@@ -21,7 +21,7 @@ pub fn generate_cli(yaml: &str) -> Result<syn::File, Error> {
     let ops = model::operations(&spec, &view, &report)?;
     let mut entries = Vec::new();
     for op in &ops {
-        entries.push(operation(&spec, op)?);
+        entries.push(operation(&spec, &view, op)?);
     }
     let groups: Vec<TokenStream> = spec["x-seclai-resources"]
         .as_object()
@@ -58,7 +58,7 @@ fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
     }
 }
 
-fn operation(spec: &Value, op: &model::Operation) -> Result<TokenStream, Error> {
+fn operation(spec: &Value, view: &Value, op: &model::Operation) -> Result<TokenStream, Error> {
     let id = &op.id;
     let command = command_path(&op.sdk);
     let former: Vec<TokenStream> = op
@@ -80,7 +80,7 @@ fn operation(spec: &Value, op: &model::Operation) -> Result<TokenStream, Error> 
     let description = op.description.clone().unwrap_or_default();
     let mut params = Vec::new();
     for p in &op.params {
-        let value = param_value(spec, &p.kind, id)?;
+        let value = param_value(view, &p.kind, id)?;
         let location = match p.location {
             Location::Path => quote!(crate::table::Location::Path),
             Location::Query => quote!(crate::table::Location::Query),
@@ -126,7 +126,8 @@ fn operation(spec: &Value, op: &model::Operation) -> Result<TokenStream, Error> 
     })
 }
 
-/// The values an enum component admits.
+/// The values an enum component admits (of the spec, or hoisted by the generator view: give
+/// the view for parameters).
 fn enum_values(spec: &Value, component: &str, at: &str) -> Result<Vec<String>, Error> {
     let values = spec["components"]["schemas"][component]["enum"]
         .as_array()
@@ -172,9 +173,8 @@ fn body_fields(spec: &Value, component: &Value, at: &str) -> Result<Vec<TokenStr
         let Some(value) = field_value(spec, schema, &format!("{at}.{name}"))? else { continue };
         let help = first_paragraph(schema["description"].as_str().unwrap_or_default());
         let is_required = required.contains(&name.as_str());
-        let nullable = schema["nullable"] == true;
         fields.push(quote! {
-            crate::table::Field { name: #name, required: #is_required, nullable: #nullable, value: #value, help: #help },
+            crate::table::Field { name: #name, required: #is_required, value: #value, help: #help },
         });
     }
     Ok(fields)

@@ -76,6 +76,13 @@ impl Options {
         self
     }
 
+    /// Answers only from the cassettes under `cassettes/` (built in), keeping no state: each
+    /// request gets the recorded answer that fits it best. For tests that check what a tool
+    /// sends and prints for each recorded interaction.
+    pub fn cassettes_only(self) -> Self {
+        self.replay_only(Library::embedded())
+    }
+
     /// Answers only from `library`, keeping no state.
     pub(crate) fn replay_only(mut self, library: Library) -> Self {
         self.replay_only = Some(Arc::new(library));

@@ -1,0 +1,162 @@
+//! `seclai`: every operation of the Seclai API from a terminal.
+//!
+//! The commands come from the spec (`build.rs` generates the table, `tree` makes clap commands
+//! of it); a command runs through the `seclai` crate, so retries, errors, pagination and
+//! credentials are the SDK's. The modules, by concern:
+//!
+//! - `table`: the generated table of operations; `tree`: the clap tree built from it;
+//!   `aliases`: the official tool's names; `globals`: the options every command takes;
+//! - `invoke`: a parsed command as the arguments of `seclai::dynamic`; `files`: uploads,
+//!   downloads and the event stream; `extra`: commands that are not one operation;
+//! - `output`, `table_format`: stdout; `exit`: stderr and exit codes; `interrupt`: Ctrl-C.
+
+#![deny(missing_docs)]
+
+mod aliases;
+mod exit;
+mod extra;
+mod files;
+mod globals;
+mod interrupt;
+mod invoke;
+mod output;
+mod table;
+mod table_format;
+mod tree;
+mod values;
+
+use std::process::ExitCode;
+
+use clap::{ArgMatches, Command};
+
+use crate::output::{Closed, Printer};
+
+/// The root command, before the generated groups are added.
+pub(crate) fn cli_root() -> Command {
+    let root = Command::new("seclai")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("The Seclai API from a terminal: agents, runs, knowledge bases, sources, memory banks and more")
+        .long_about(
+            "The Seclai API from a terminal: every operation of the API as a command, generated from the same \
+             spec as the Rust SDK.\n\nCredentials: --api-key or SECLAI_API_KEY, else the SSO login of the profile. \
+             Output is JSON on stdout; errors go to stderr.",
+        )
+        .after_long_help(exit::EXIT_CODES_HELP)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .max_term_width(100);
+    globals::add_to(root, &[])
+}
+
+/// The subcommand names down to the leaf, and the leaf's matches.
+fn leaf_path(m: &ArgMatches) -> (Vec<String>, &ArgMatches) {
+    let mut path = Vec::new();
+    let mut at = m;
+    while let Some((name, sub)) = at.subcommand() {
+        path.push(name.to_string());
+        at = sub;
+    }
+    (path, at)
+}
+
+fn main() -> ExitCode {
+    let mut root = tree::root(table::OPERATIONS, table::GROUPS);
+    let matches = match root.try_get_matches_from_mut(std::env::args_os()) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::code::USAGE } else { exit::code::OK });
+        }
+    };
+    let (matched, leaf) = leaf_path(&matches);
+    let globals = globals::Globals::read(leaf, &matches);
+    globals.init_tracing();
+    let printer = Printer { format: globals.format, compact: globals.compact };
+
+    // A hand-written command, or an operation (through an official name, perhaps).
+    let (op, args) = match extra::resolve(&matched, leaf, &mut root) {
+        Some(extra::Resolved::Done) => return ExitCode::SUCCESS,
+        Some(extra::Resolved::Operation(id, args)) => {
+            (table::OPERATIONS.iter().find(|o| o.id == id).expect("a hand-written command names an operation"), args)
+        }
+        None => {
+            let path = aliases::canonical(&matched);
+            let is = |c: &[&str]| c.iter().copied().eq(path.iter().map(String::as_str));
+            let Some(op) = table::OPERATIONS
+                .iter()
+                .find(|o| is(o.command))
+                .or_else(|| table::OPERATIONS.iter().find(|o| o.former.iter().any(|f| is(f))))
+            else {
+                eprintln!("error: no operation behind `{}`", matched.join(" "));
+                return ExitCode::from(exit::code::OTHER);
+            };
+            match invoke::arguments(op, leaf) {
+                Ok(args) => (op, args),
+                Err(invoke::Usage(msg)) => {
+                    eprintln!("error: {msg}");
+                    return ExitCode::from(exit::code::USAGE);
+                }
+            }
+        }
+    };
+
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(exit::code::OTHER);
+        }
+    };
+    let code = runtime.block_on(async {
+        tokio::select! {
+            code = run(&globals, printer, op, leaf, &args) => code,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("{}", interrupt::message());
+                exit::code::INTERRUPTED
+            }
+        }
+    });
+    // Leave at once: an interrupted request is not waited for.
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}
+
+/// Sends the operation and prints its answer; the exit code.
+async fn run(
+    globals: &globals::Globals,
+    printer: Printer,
+    op: &table::Operation,
+    leaf: &ArgMatches,
+    args: &serde_json::Value,
+) -> u8 {
+    // Errors as JSON only when asked for with `--format json` (scripts read stderr then).
+    let as_json = globals.json_errors;
+    let client = match globals.client() {
+        Ok(c) => c,
+        Err(e) => return exit::report(&e, as_json),
+    };
+    let all = leaf.try_get_one::<bool>("all").ok().flatten().copied().unwrap_or(false);
+    let printed = match op.kind {
+        table::Kind::Json if all => match seclai::dynamic::items(&client, op.id, args) {
+            Ok(items) => printer.items(items).await,
+            Err(e) => Err(e),
+        },
+        table::Kind::Json => match seclai::dynamic::invoke(&client, op.id, args).await {
+            Ok(v) => Ok(printer.value(&v)),
+            Err(e) => Err(e),
+        },
+        _ => match files::run(&client, op, leaf, args).await {
+            Err(invoke::Usage(msg)) => {
+                eprintln!("error: {msg}");
+                return exit::code::USAGE;
+            }
+            Ok(Ok(files::Outcome::Json(v))) => Ok(printer.value(&v)),
+            Ok(Ok(files::Outcome::Done)) => Ok(Ok(())),
+            Ok(Err(e)) => Err(e),
+        },
+    };
+    match printed {
+        Ok(Ok(())) | Ok(Err(Closed)) => exit::code::OK,
+        Err(e) => exit::report(&e, as_json),
+    }
+}
