@@ -1,70 +1,101 @@
 //! `seclai-mock`: the local Seclai API server, and the tools around recorded interactions.
 //!
-//!     seclai-mock [serve] [--port N] [--api-key KEY] [--token-delay-ms N]
+//!     seclai-mock [serve] [--port N] [--api-key KEY] [--token-delay-ms N] [--fail-indexing NAME]
 //!     seclai-mock record [--out DIR] [--base-url URL] [--api-key KEY]
 //!     seclai-mock contract DIR
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-const USAGE: &str = "\
-seclai-mock [serve] [--port N] [--api-key KEY] [--token-delay-ms N]
-    run the local Seclai server (default port 8080)
-seclai-mock record [--out DIR] [--base-url URL] [--api-key KEY]
-    record cassettes with a read-only tour of the API (key and URL default to SECLAI_API_KEY and
-    SECLAI_API_URL), then check them against the contract
-seclai-mock contract DIR
-    check the cassettes under DIR against the spec and the seclai crate";
+use clap::{Arg, ArgMatches, Command, value_parser};
 
-fn usage(problem: &str) -> ! {
-    if !problem.is_empty() {
-        eprintln!("{problem}\n");
-    }
-    eprintln!("{USAGE}");
-    std::process::exit(if problem.is_empty() { 0 } else { 2 })
+fn serve_args(cmd: Command) -> Command {
+    cmd.arg(
+        Arg::new("port")
+            .long("port")
+            .value_name("N")
+            .default_value("8080")
+            .value_parser(value_parser!(u16))
+            .help("The loopback port (0: any free port)"),
+    )
+    .arg(
+        Arg::new("api-key")
+            .long("api-key")
+            .value_name("KEY")
+            .default_value(seclai_mock::DEFAULT_API_KEY)
+            .help("The key requests must carry"),
+    )
+    .arg(
+        Arg::new("token-delay-ms")
+            .long("token-delay-ms")
+            .value_name("N")
+            .default_value("0")
+            .value_parser(value_parser!(u64))
+            .help("The pause between the events of a streamed run, in milliseconds"),
+    )
+    .arg(
+        Arg::new("fail-indexing")
+            .long("fail-indexing")
+            .value_name("FILE_NAME")
+            .help("An uploaded file of this name ends its indexing `failed` (to try waiting for uploads)"),
+    )
 }
 
-/// `--name value` pairs of the arguments.
-fn options(args: &[String], known: &[&str]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        if arg == "-h" || arg == "--help" {
-            usage("");
-        }
-        if !known.contains(&arg.as_str()) {
-            usage(&format!("unknown argument {arg}"));
-        }
-        let value = it.next().cloned().unwrap_or_else(|| usage(&format!("{arg} needs a value")));
-        out.push((arg.clone(), value));
-    }
-    out
+fn command() -> Command {
+    serve_args(
+        Command::new("seclai-mock")
+            .version(env!("CARGO_PKG_VERSION"))
+            .about("The local Seclai API server, and the tools around recorded interactions")
+            .args_conflicts_with_subcommands(true),
+    )
+    .subcommand(serve_args(Command::new("serve").about("Run the local Seclai server (the default)")))
+    .subcommand(
+        Command::new("record")
+            .about(
+                "Record cassettes with a read-only tour of the API, then check them against the contract \
+                 (key and URL default to SECLAI_API_KEY and SECLAI_API_URL)",
+            )
+            .arg(
+                Arg::new("out")
+                    .long("out")
+                    .value_name("DIR")
+                    .default_value("cassettes-recorded")
+                    .help("Where the cassettes are written"),
+            )
+            .arg(
+                Arg::new("base-url")
+                    .long("base-url")
+                    .value_name("URL")
+                    .help("The API to record [default: SECLAI_API_URL]"),
+            )
+            .arg(Arg::new("api-key").long("api-key").value_name("KEY").help("Its key [default: SECLAI_API_KEY]")),
+    )
+    .subcommand(
+        Command::new("contract")
+            .about("Check the cassettes under DIR against the spec and the seclai crate")
+            .arg(Arg::new("dir").value_name("DIR").required(true).value_parser(value_parser!(PathBuf))),
+    )
 }
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        Some("record") => record(&args[1..]).await,
-        Some("contract") => match args.get(1) {
-            Some(dir) if args.len() == 2 => contract(&PathBuf::from(dir)).await,
-            _ => usage("contract takes one directory"),
-        },
-        Some("serve") => serve(&args[1..]).await,
-        _ => serve(&args).await,
+    let matches = command().get_matches();
+    let code = match matches.subcommand() {
+        Some(("record", m)) => record(m).await,
+        Some(("contract", m)) => contract(m.get_one::<PathBuf>("dir").expect("required")).await,
+        Some(("serve", m)) => serve(m).await,
+        _ => serve(&matches).await,
     };
     std::process::exit(code);
 }
 
-async fn serve(args: &[String]) -> i32 {
-    let mut o = seclai_mock::Options::default().port(8080);
-    for (k, v) in options(args, &["--port", "--api-key", "--token-delay-ms"]) {
-        let number = |v: &str| v.parse::<u64>().unwrap_or_else(|_| usage(&format!("{k} takes a number")));
-        o = match k.as_str() {
-            "--port" => o.port(number(&v) as u16),
-            "--api-key" => o.api_key(v),
-            _ => o.token_delay(Duration::from_millis(number(&v))),
-        };
+async fn serve(m: &ArgMatches) -> i32 {
+    let mut o = seclai_mock::Options::default()
+        .port(*m.get_one::<u16>("port").expect("defaulted"))
+        .api_key(m.get_one::<String>("api-key").expect("defaulted"))
+        .token_delay(Duration::from_millis(*m.get_one::<u64>("token-delay-ms").expect("defaulted")));
+    if let Some(name) = m.get_one::<String>("fail-indexing") {
+        o = o.fail_indexing(name);
     }
     let server = match seclai_mock::Server::start_with(o).await {
         Ok(s) => s,
@@ -96,16 +127,12 @@ async fn contract(dir: &std::path::Path) -> i32 {
     }
 }
 
-async fn record(args: &[String]) -> i32 {
-    let mut r =
-        seclai_mock::record::Recording { out: PathBuf::from("cassettes-recorded"), base_url: None, api_key: None };
-    for (k, v) in options(args, &["--out", "--base-url", "--api-key"]) {
-        match k.as_str() {
-            "--out" => r.out = v.into(),
-            "--base-url" => r.base_url = Some(v),
-            _ => r.api_key = Some(v),
-        }
-    }
+async fn record(m: &ArgMatches) -> i32 {
+    let r = seclai_mock::record::Recording {
+        out: PathBuf::from(m.get_one::<String>("out").expect("defaulted")),
+        base_url: m.get_one::<String>("base-url").cloned(),
+        api_key: m.get_one::<String>("api-key").cloned(),
+    };
     let steps = match seclai_mock::record::tour(&r).await {
         Ok(s) => s,
         Err(e) => {
@@ -121,4 +148,23 @@ async fn record(args: &[String]) -> i32 {
     }
     println!("record: {} cassettes in {}", seclai_mock::record::written(&r.out).len(), r.out.display());
     contract(&r.out).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_reads_as_documented() {
+        command().debug_assert();
+        let m =
+            command().try_get_matches_from(["seclai-mock", "--port", "9000", "--fail-indexing", "bad.pdf"]).unwrap();
+        assert_eq!(m.get_one::<u16>("port"), Some(&9000));
+        assert_eq!(m.get_one::<String>("fail-indexing").map(String::as_str), Some("bad.pdf"));
+        let m = command().try_get_matches_from(["seclai-mock", "serve", "--token-delay-ms", "20"]).unwrap();
+        assert_eq!(m.subcommand().map(|(n, s)| (n, *s.get_one::<u64>("token-delay-ms").unwrap())), Some(("serve", 20)));
+        let e = command().try_get_matches_from(["seclai-mock", "--port", "many"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(command().try_get_matches_from(["seclai-mock", "contract"]).is_err(), "contract needs DIR");
+    }
 }
