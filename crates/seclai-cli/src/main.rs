@@ -7,11 +7,13 @@
 //! - `table`: the generated table of operations; `tree`: the clap tree built from it;
 //!   `aliases`: the official tool's names; `globals`: the options every command takes;
 //! - `invoke`: a parsed command as the arguments of `seclai::dynamic`; `files`: uploads,
-//!   downloads and the event stream; `extra`: commands that are not one operation;
+//!   downloads and the event stream; `agent_run`: `agents run`; `extra`: commands that are
+//!   not one operation;
 //! - `output`, `table_format`: stdout; `exit`: stderr and exit codes; `interrupt`: Ctrl-C.
 
 #![deny(missing_docs)]
 
+mod agent_run;
 mod aliases;
 mod exit;
 mod extra;
@@ -74,30 +76,36 @@ fn main() -> ExitCode {
     let printer = Printer { format: globals.format, compact: globals.compact };
 
     // A hand-written command, or an operation (through an official name, perhaps).
-    let (op, args) = match extra::resolve(&matched, leaf, &mut root) {
-        Some(extra::Resolved::Done) => return ExitCode::SUCCESS,
-        Some(extra::Resolved::Operation(id, args)) => {
-            (table::OPERATIONS.iter().find(|o| o.id == id).expect("a hand-written command names an operation"), args)
-        }
-        None => {
-            let path = aliases::canonical(&matched);
-            let is = |c: &[&str]| c.iter().copied().eq(path.iter().map(String::as_str));
-            let Some(op) = table::OPERATIONS
-                .iter()
-                .find(|o| is(o.command))
-                .or_else(|| table::OPERATIONS.iter().find(|o| o.former.iter().any(|f| is(f))))
-            else {
-                eprintln!("error: no operation behind `{}`", matched.join(" "));
-                return ExitCode::from(exit::code::OTHER);
-            };
-            match invoke::arguments(op, leaf) {
-                Ok(args) => (op, args),
-                Err(invoke::Usage(msg)) => {
-                    eprintln!("error: {msg}");
-                    return ExitCode::from(exit::code::USAGE);
+    let job = if matched == ["agents", "run"] {
+        Job::AgentRun
+    } else {
+        let (op, args) = match extra::resolve(&matched, leaf, &mut root) {
+            Some(extra::Resolved::Done) => return ExitCode::SUCCESS,
+            Some(extra::Resolved::Operation(id, args)) => (
+                table::OPERATIONS.iter().find(|o| o.id == id).expect("a hand-written command names an operation"),
+                args,
+            ),
+            None => {
+                let path = aliases::canonical(&matched);
+                let is = |c: &[&str]| c.iter().copied().eq(path.iter().map(String::as_str));
+                let Some(op) = table::OPERATIONS
+                    .iter()
+                    .find(|o| is(o.command))
+                    .or_else(|| table::OPERATIONS.iter().find(|o| o.former.iter().any(|f| is(f))))
+                else {
+                    eprintln!("error: no operation behind `{}`", matched.join(" "));
+                    return ExitCode::from(exit::code::OTHER);
+                };
+                match invoke::arguments(op, leaf) {
+                    Ok(args) => (op, args),
+                    Err(invoke::Usage(msg)) => {
+                        eprintln!("error: {msg}");
+                        return ExitCode::from(exit::code::USAGE);
+                    }
                 }
             }
-        }
+        };
+        Job::Operation(op, args)
     };
 
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -109,7 +117,7 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(async {
         tokio::select! {
-            code = run(&globals, printer, op, leaf, &args) => code,
+            code = job.run(&globals, printer, leaf) => code,
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("{}", interrupt::message());
                 exit::code::INTERRUPTED
@@ -121,20 +129,43 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// What a command line asks for.
+enum Job {
+    /// One operation, with its arguments for `seclai::dynamic`.
+    Operation(&'static table::Operation, serde_json::Value),
+    /// `agents run`.
+    AgentRun,
+}
+
+impl Job {
+    /// Does it; the exit code.
+    async fn run(&self, globals: &globals::Globals, printer: Printer, leaf: &ArgMatches) -> u8 {
+        // Errors as JSON only when asked for with `--format json` (scripts read stderr then).
+        let as_json = globals.json_errors;
+        let client = match globals.client() {
+            Ok(c) => c,
+            Err(e) => return exit::report(&e, as_json),
+        };
+        match self {
+            Job::Operation(op, args) => operation(&client, printer, op, leaf, args, as_json).await,
+            Job::AgentRun => match agent_run::run(&client, printer, leaf).await {
+                Ok(code) => code,
+                Err(e) => exit::report(&e, as_json),
+            },
+        }
+    }
+}
+
 /// Sends the operation and prints its answer; the exit code.
-async fn run(
-    globals: &globals::Globals,
+async fn operation(
+    client: &seclai::Client,
     printer: Printer,
     op: &table::Operation,
     leaf: &ArgMatches,
     args: &serde_json::Value,
+    as_json: bool,
 ) -> u8 {
-    // Errors as JSON only when asked for with `--format json` (scripts read stderr then).
-    let as_json = globals.json_errors;
-    let client = match globals.client() {
-        Ok(c) => c,
-        Err(e) => return exit::report(&e, as_json),
-    };
+    let client = client.clone();
     let all = leaf.try_get_one::<bool>("all").ok().flatten().copied().unwrap_or(false);
     let printed = match op.kind {
         table::Kind::Json if all => match seclai::dynamic::items(&client, op.id, args) {

@@ -222,7 +222,10 @@ pub fn root(ops: &[Operation], groups: &[Group]) -> Command {
     }
     let mut cmd = crate::cli_root();
     for (name, node) in tree.children {
-        let built = node.build(&name, std::slice::from_ref(&name), groups);
+        let mut built = node.build(&name, std::slice::from_ref(&name), groups);
+        if name == "agents" {
+            built = built.subcommand(crate::agent_run::command());
+        }
         cmd = cmd.subcommand(built);
     }
     for extra in crate::extra::commands() {

@@ -113,6 +113,17 @@ impl Download {
             context: format!("{what} {}", p.display()),
             source: e,
         };
+        // Removes the temporary file unless the download completed, also when this future is
+        // dropped half-way (a caller's timeout, Ctrl-C in a command-line tool).
+        struct Partial<'a>(&'a Path, bool);
+        impl Drop for Partial<'_> {
+            fn drop(&mut self) {
+                if !self.1 {
+                    let _ = std::fs::remove_file(self.0);
+                }
+            }
+        }
+        let mut partial = Partial(&tmp, false);
         let result = async {
             let mut file = tokio::fs::OpenOptions::new()
                 .write(true)
@@ -133,9 +144,8 @@ impl Download {
             Ok(written)
         }
         .await;
-        if result.is_err() {
-            let _ = tokio::fs::remove_file(&tmp).await;
-        }
+        partial.1 = result.is_ok();
+        drop(partial);
         result
     }
 }

@@ -312,6 +312,20 @@ async fn a_cut_download_leaves_no_file_and_no_partial_file() {
 }
 
 #[tokio::test]
+async fn a_download_given_up_half_way_leaves_no_partial_file() {
+    let dir = tempdir("dropped");
+    // Sends part of the file, then nothing: the caller stops waiting (a timeout of its own,
+    // Ctrl-C in a command-line tool) and drops the download.
+    let s = RawServer::start(|_, _| file_reply(&[b'w'; 30_000], Some(100_000), End::Hang)).await;
+    let target = dir.join("dropped.jsonl");
+    let download = client(&s.url).sources().exports().download(SRC, EXP).to_file(&target);
+    let gave_up = tokio::time::timeout(Duration::from_millis(300), download).await;
+    assert!(gave_up.is_err(), "the server never finishes");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[tokio::test]
 async fn a_stalled_download_hits_the_idle_timeout() {
     let s = RawServer::start(|_, _| file_reply(b"partial", None, End::Hang)).await;
     let d = client(&s.url)
