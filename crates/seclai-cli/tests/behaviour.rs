@@ -1,0 +1,282 @@
+//! What `seclai` does beyond sending one request: exit codes by error class (every recorded
+//! error of the spec's operations), errors on stderr, `--all` across pages in each format,
+//! `agents run` in its modes, `api-version`, and Ctrl-C during a streamed run.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{command_line, seclai, spec_operations, workspace};
+use seclai::cassette::Cassette;
+use serde_json::{Value, json};
+
+const AGENT: &str = "67b5555a-d8ce-41ef-bd3c-245c8b000153";
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// The exit code the README documents for an HTTP status.
+fn documented_code(status: u16) -> i32 {
+    match status {
+        401 | 403 => 3,
+        404 | 410 => 4,
+        409 => 5,
+        402 | 429 => 7,
+        500..=599 => 8,
+        _ => 6,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_recorded_error_exits_with_the_code_of_its_class() {
+    let server = seclai_mock::Server::start_with(seclai_mock::Options::default().cassettes_only()).await.unwrap();
+    let scratch = std::env::temp_dir().join(format!("seclai-cli-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let ops = spec_operations();
+    let library = Cassette::load_dir(&workspace().join("cassettes")).unwrap();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    // An error recorded for the same request as a success cannot be asked for by request
+    // (the local server answers the success); the statuses it would cover are also checked
+    // below with a server that answers them.
+    let same_as_a_success = |c: &Cassette| {
+        library.iter().any(|(_, s)| {
+            s.operation == c.operation
+                && s.response.status < 400
+                && s.request.path == c.request.path
+                && s.request.query == c.request.query
+                && s.request.body == c.request.body
+        })
+    };
+    for (path, c) in library.iter().filter(|(_, c)| c.response.status >= 400 && !same_as_a_success(c)) {
+        let op = ops.iter().find(|o| o.id == c.operation).unwrap();
+        let mut argv = command_line(op, c, &scratch);
+        argv.push("--max-retries=0".into());
+        let (url, key, a) = (server.base_url().to_string(), server.api_key().to_string(), argv.clone());
+        let out = tokio::task::spawn_blocking(move || seclai(&url, &key, &a)).await.unwrap();
+        let want = documented_code(c.response.status);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(want) {
+            failures.push(format!("{}: exit {:?} instead of {want}\n{stderr}", path.display(), out.status.code()));
+        } else if !stderr.starts_with(&format!("error: HTTP {}", c.response.status)) {
+            failures.push(format!("{}: stderr {stderr}", path.display()));
+        } else if let Some(id) = c.response.headers.get("x-request-id")
+            && !stderr.contains(&format!("request id: {id}"))
+        {
+            failures.push(format!("{}: no request id in {stderr}", path.display()));
+        }
+        checked += 1;
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(checked >= 10, "only {checked} error cassettes");
+    assert!(failures.is_empty(), "{} of {checked}:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_error_class_has_its_code() {
+    let server = httpmock::MockServer::start_async().await;
+    for (status, body) in [
+        (403, json!({"error": {"code": "permission_denied", "message": "This key may not write"}})),
+        (429, json!({"detail": "Too many requests"})),
+        (402, json!({"detail": {"error": "insufficient_credits", "message": "Out of credits", "account_id": "a1"}})),
+        (502, json!({"detail": "Bad gateway"})),
+        (503, json!({"error": {"code": "database_unavailable", "message": "Try again"}})),
+        (409, json!({"detail": "Busy"})),
+        (422, json!({"detail": [{"loc": ["query", "limit"], "msg": "too large", "type": "less_than_equal"}]})),
+    ] {
+        let mut mock = server
+            .mock_async(|when, then| {
+                when.path("/agents");
+                then.status(status).header("x-request-id", "req_42").json_body(body.clone());
+            })
+            .await;
+        let (url, a) = (server.base_url(), args(&["agents", "list", "--max-retries=0"]));
+        let out = tokio::task::spawn_blocking(move || seclai(&url, "sk-test", &a)).await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(documented_code(status)), "{status}: {stderr}");
+        assert!(stderr.contains("request id: req_42"), "{stderr}");
+        if status == 422 {
+            assert!(stderr.contains("query.limit: too large"), "field errors with their location: {stderr}");
+        }
+        mock.delete_async().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_without_an_answer_and_usage_errors_have_their_own_codes() {
+    let server = seclai_mock::Server::start().await.unwrap();
+    let url = server.base_url().to_string();
+    let run = move |url: String, key: &'static str, a: Vec<String>| {
+        tokio::task::spawn_blocking(move || seclai(&url, key, &a))
+    };
+    // A wrong key: 401, exit 3, the key never shown.
+    let out = run(url.clone(), "sk-wrong-key-1234567890", args(&["agents", "list"])).await.unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("sk-wrong-key-1234567890"));
+    // Nothing listens: exit 9.
+    let out =
+        run("http://127.0.0.1:9".into(), seclai_mock::DEFAULT_API_KEY, args(&["agents", "list", "--max-retries=0"]))
+            .await
+            .unwrap();
+    assert_eq!(out.status.code(), Some(9), "{}", String::from_utf8_lossy(&out.stderr));
+    // Outside the spec's limits: clap's error, exit 2, nothing sent.
+    let before = server.received().len();
+    let out = run(url.clone(), seclai_mock::DEFAULT_API_KEY, args(&["agents", "list", "--limit", "0"])).await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must be at least 1"));
+    // A body that does not fit its type: exit 2, nothing sent.
+    let out =
+        run(url.clone(), seclai_mock::DEFAULT_API_KEY, args(&["agents", "create", "--json", "{}"])).await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing field `name`"));
+    assert_eq!(server.received().len(), before, "usage errors send nothing");
+    // `--format json`: the error is JSON on stderr.
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let out =
+        run(url, seclai_mock::DEFAULT_API_KEY, args(&["agents", "get", missing, "--format", "json"])).await.unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let e: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(
+        (e["status"].clone(), e["exit_code"].clone(), e["operation"].clone()),
+        (json!(404), json!(4), json!("get_agent"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_walks_every_page_in_each_format() {
+    let server = seclai_mock::Server::start().await.unwrap();
+    let (url, key) = (server.base_url().to_string(), server.api_key().to_string());
+    let run = |a: Vec<String>| {
+        let (url, key) = (url.clone(), key.clone());
+        tokio::task::spawn_blocking(move || seclai(&url, &key, &a))
+    };
+    for i in 0..23 {
+        let name = format!("Source {i:02}");
+        let out = run(args(&["sources", "create", "--name", &name, "--source-type", "custom_index"])).await.unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let before = server.received().len();
+    let out = run(args(&["sources", "list", "--all", "--limit", "5", "--format", "ndjson"])).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 23);
+    let pages = server.received()[before..].iter().filter(|r| r.path == "/sources").count();
+    assert_eq!(pages, 5, "23 items in pages of 5");
+
+    let out = run(args(&["sources", "list", "--all", "--limit", "10"])).await.unwrap();
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(all.as_array().map(Vec::len), Some(23), "--all in JSON is one array");
+    let out = run(args(&["sources", "list", "--all", "--limit", "10", "--compact"])).await.unwrap();
+    let compact = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(compact.lines().count(), 1);
+    assert_eq!(serde_json::from_str::<Value>(&compact).unwrap(), all);
+
+    let out = run(args(&["sources", "list", "--format", "table", "--limit", "3"])).await.unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = table.lines().collect();
+    assert!(rows[0].starts_with("ID") && rows[0].contains("NAME"), "{table}");
+    assert_eq!(rows.len(), 4, "a header and one page of 3:\n{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_run_waits_streams_polls_and_prints_events() {
+    let server = seclai_mock::Server::start().await.unwrap();
+    let (url, key) = (server.base_url().to_string(), server.api_key().to_string());
+    let run = |a: Vec<String>| {
+        let (url, key) = (url.clone(), key.clone());
+        tokio::task::spawn_blocking(move || seclai(&url, &key, &a))
+    };
+    for mode in ["--wait", "--stream", "--poll"] {
+        let out = run(args(&["agents", "run", AGENT, "--input", "hello", mode])).await.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", String::from_utf8_lossy(&out.stderr));
+        let final_run: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(final_run["status"], "completed", "{mode}");
+        assert_eq!(final_run["input"], "hello", "{mode}");
+        if mode == "--stream" {
+            assert!(String::from_utf8_lossy(&out.stderr).contains("hello"), "the streamed text goes to stderr");
+        }
+    }
+    let out =
+        run(args(&["agents", "run", AGENT, "--input", "hi", "--events", "--event-filter", "init,done"])).await.unwrap();
+    let names: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["init", "done"]);
+    // Without a mode: the run as it starts.
+    let out = run(args(&["agents", "run", AGENT, "--json", r#"{"input": "x", "metadata": {"k": 1}}"#])).await.unwrap();
+    assert!(out.status.success());
+    let started: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(started["run_id"].is_string());
+    let sent = server.received().into_iter().rev().find(|r| r.path.ends_with("/runs")).unwrap();
+    let body: Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(body, json!({"input": "x", "metadata": {"k": 1}}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_version_set_get_clear() {
+    let server = seclai_mock::Server::start().await.unwrap();
+    let (url, key) = (server.base_url().to_string(), server.api_key().to_string());
+    let run = |a: Vec<String>| {
+        let (url, key) = (url.clone(), key.clone());
+        tokio::task::spawn_blocking(move || seclai(&url, &key, &a))
+    };
+    let out = run(args(&["api-version", "set", "2026-07-27"])).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["pinned_version"], "2026-07-27");
+    let v: Value = serde_json::from_slice(&run(args(&["api-version", "get"])).await.unwrap().stdout).unwrap();
+    assert!(v["known_versions"].is_array());
+    assert_eq!(
+        server.received().last().map(|r| (r.method.clone(), r.path.clone())),
+        Some(("GET".into(), "/version".into()))
+    );
+    let sent = server.received().into_iter().rev().find(|r| r.method == "PUT").unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&sent.body).unwrap(), json!({"version": "2026-07-27"}));
+    assert!(run(args(&["api-version", "clear"])).await.unwrap().status.success());
+    let sent = server.received().into_iter().rev().find(|r| r.method == "PUT").unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&sent.body).unwrap(), json!({"version": null}));
+    let out = run(args(&["api-version", "set", "soon"])).await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_a_stream_exits_130_and_names_the_run() {
+    let server =
+        seclai_mock::Server::start_with(seclai_mock::Options::default().token_delay(Duration::from_millis(400)))
+            .await
+            .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seclai"))
+        .args(["agents", "run", AGENT, "--input", "a long answer please", "--events"])
+        .env_clear()
+        .env("SECLAI_API_URL", server.base_url())
+        .env("SECLAI_API_KEY", server.api_key())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    // The reader is kept open: a closed pipe would end the tool quietly on its next line.
+    let (first, stdout) = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        (line, stdout)
+    })
+    .await
+    .unwrap();
+    let init: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(init["event"], "init");
+    let run_id = init["data"]["run_id"].as_str().unwrap().to_string();
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    drop(stdout);
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("seclai agents runs get {run_id}")), "{stderr}");
+}
