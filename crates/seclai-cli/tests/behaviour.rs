@@ -87,7 +87,7 @@ async fn each_error_class_has_its_code() {
         (409, json!({"detail": "Busy"})),
         (422, json!({"detail": [{"loc": ["query", "limit"], "msg": "too large", "type": "less_than_equal"}]})),
     ] {
-        let mut mock = server
+        let mock = server
             .mock_async(|when, then| {
                 when.path("/agents");
                 then.status(status).header("x-request-id", "req_42").json_body(body.clone());
