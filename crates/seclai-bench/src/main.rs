@@ -1,10 +1,11 @@
-//! `cargo run --profile bench-fast -p seclai-bench -- [all|get|get16|list|bigpage|sse|files|decode] [--reps N]`
+//! `cargo run --profile bench-fast -p seclai-bench -- [all|get|get16|list|bigpage|sse|files|decode|cli] [--reps N]`
 //!
 //! Measures `seclai` side by side with a hand-written floor (plain reqwest + serde_json doing the
 //! same work) against a lean loopback server running in its own process. Every workload runs in
 //! a fresh child process, so its CPU time (`CLOCK_PROCESS_CPUTIME_ID`) and peak memory (`VmHWM`)
 //! are the client's own. Reports medians and the ratio SDK / floor as a Markdown table.
 
+mod cli;
 mod server;
 mod workloads;
 
@@ -355,6 +356,12 @@ fn suite(args: &[String]) {
         let _ = std::fs::remove_file(&path);
     }
     println!("{}", table.join("\n"));
+    if on("cli") {
+        println!(
+            "\n| command line (fresh process per call) | side | median wall | vs curl | peak RSS |\n|---|---|---|---|---|"
+        );
+        println!("{}", cli::rows(port, reps).join("\n"));
+    }
     if on("decode") {
         println!("\n| decoding | with | rate | throughput | for comparison |\n|---|---|---|---|---|");
         println!("{}", decode_rows().join("\n"));

@@ -62,8 +62,10 @@ fn leaf_path(m: &ArgMatches) -> (Vec<String>, &ArgMatches) {
 }
 
 fn main() -> ExitCode {
-    let mut root = tree::root(table::OPERATIONS, table::GROUPS);
-    let matches = match root.try_get_matches_from_mut(std::env::args_os()) {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let first = tree::first_word(&argv);
+    let mut root = tree::root_for(table::OPERATIONS, table::GROUPS, first.as_deref());
+    let matches = match root.try_get_matches_from_mut(&argv) {
         Ok(m) => m,
         Err(e) => {
             let _ = e.print();

@@ -203,6 +203,55 @@ impl Node {
     }
 }
 
+/// The tree a command line needs: when its first word is one of our groups (`seclai agents
+/// ...`), that group alone, since clap builds every command it is given and start-up would pay
+/// for all 176; else (an official name, `help`, `completion`, no command) the whole tree.
+pub fn root_for(ops: &[Operation], groups: &[Group], first_word: Option<&str>) -> Command {
+    match first_word {
+        Some(word) if ops.iter().any(|o| o.command[0] == word) => {
+            let mine: Vec<Operation> = ops.iter().filter(|o| o.command[0] == word).copied().collect();
+            root(&mine, groups)
+        }
+        // No command: only help or the version can follow, which need the groups' names and
+        // descriptions, not their commands.
+        None => {
+            let mut cmd = crate::cli_root();
+            let mut names: Vec<&str> = ops.iter().map(|o| o.command[0]).collect();
+            names.dedup();
+            for name in names {
+                let about = groups.iter().find(|g| g.command == [name]).map(|g| g.about).unwrap_or_default();
+                cmd = cmd.subcommand(Command::new(name).about(about));
+            }
+            for extra in crate::extra::commands() {
+                cmd = cmd.subcommand(extra);
+            }
+            aliases::apply(cmd, ops)
+        }
+        _ => root(ops, groups),
+    }
+}
+
+/// The first word of a command line that is not an option or an option's value.
+pub fn first_word(args: &[std::ffi::OsString]) -> Option<String> {
+    let with_value: Vec<String> = globals::args()
+        .iter()
+        .filter(|a| {
+            a.get_num_args().is_none_or(|n| n.takes_values())
+                && !matches!(a.get_action(), ArgAction::SetTrue | ArgAction::Count)
+        })
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect();
+    let mut it = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(arg) = it.next() {
+        if with_value.iter().any(|w| w == arg) {
+            it.next();
+        } else if !arg.starts_with('-') {
+            return Some(arg.to_string());
+        }
+    }
+    None
+}
+
 /// The whole command tree: the generated commands, the hand-written ones, the aliases.
 pub fn root(ops: &[Operation], groups: &[Group]) -> Command {
     let mut tree = Node::default();
@@ -243,5 +292,39 @@ pub fn to_json(value: &Value, raw: &str) -> serde_json::Value {
         Value::Bool => J::Bool(raw == "true"),
         Value::Json => serde_json::from_str(raw).unwrap_or_else(|_| J::String(raw.into())),
         _ => J::String(raw.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_word_skips_options_and_their_values() {
+        let w = |args: &[&str]| first_word(&args.iter().map(std::ffi::OsString::from).collect::<Vec<_>>());
+        assert_eq!(w(&["seclai", "--api-key", "k", "--compact", "agents", "list"]).as_deref(), Some("agents"));
+        assert_eq!(w(&["seclai", "-v", "--format", "table", "kb", "list"]).as_deref(), Some("kb"));
+        assert_eq!(w(&["seclai", "--version"]), None);
+    }
+
+    #[test]
+    fn a_partial_tree_has_the_same_group_as_the_whole_one() {
+        let ops = crate::table::OPERATIONS;
+        let whole = root(ops, crate::table::GROUPS);
+        for name in ["agents", "sources", "models"] {
+            let part = root_for(ops, crate::table::GROUPS, Some(name));
+            let leaves = |c: &Command| {
+                let mut out = Vec::new();
+                fn walk(c: &Command, path: String, out: &mut Vec<String>) {
+                    for s in c.get_subcommands() {
+                        walk(s, format!("{path} {}", s.get_name()), out);
+                    }
+                    out.push(path);
+                }
+                walk(c.find_subcommand(name).unwrap(), name.to_string(), &mut out);
+                out
+            };
+            assert_eq!(leaves(&part), leaves(&whole), "{name}");
+        }
     }
 }
