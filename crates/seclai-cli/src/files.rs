@@ -30,7 +30,8 @@ pub fn args(op: &Operation, cmd: Command) -> Command {
                     .long("mime-type")
                     .value_name("TYPE")
                     .help("The file's MIME type [default: from its extension]"),
-            ),
+            )
+            .args(if op.id == "upload_file_to_source" { wait_args() } else { Vec::new() }),
         Kind::Download => cmd.arg(
             Arg::new("output")
                 .long("output")
@@ -48,6 +49,28 @@ pub fn args(op: &Operation, cmd: Command) -> Command {
     }
 }
 
+/// `--wait` (for the indexing of an upload) and its `--deadline`.
+fn wait_args() -> Vec<Arg> {
+    vec![
+        Arg::new("wait")
+            .long("wait")
+            .action(ArgAction::SetTrue)
+            .help("Wait until the uploaded content is indexed (exit 10 if its indexing fails)"),
+        Arg::new("deadline")
+            .long("deadline")
+            .value_name("DURATION")
+            .requires("wait")
+            .value_parser(crate::values::duration())
+            .help("The longest the wait may take [default: 30m]"),
+        Arg::new("poll-interval")
+            .long("poll-interval")
+            .value_name("DURATION")
+            .requires("wait")
+            .value_parser(crate::values::duration())
+            .help("The first pause between polls; it grows up to 10 times [default: 1s]"),
+    ]
+}
+
 fn text(m: &ArgMatches, id: &str) -> Option<String> {
     m.try_get_one::<String>(id).ok().flatten().cloned()
 }
@@ -59,6 +82,8 @@ fn path_arg(m: &ArgMatches, name: &str) -> Result<String, Usage> {
 /// What a file or stream operation printed: a JSON answer, or nothing more (bytes already out).
 pub enum Outcome {
     Json(Value),
+    /// An answer that says the awaited work failed (exit 10).
+    Unsuccessful(Value),
     Done,
 }
 
@@ -68,6 +93,7 @@ pub async fn run(
     op: &Operation,
     m: &ArgMatches,
     args: &Value,
+    quiet: bool,
 ) -> Result<Result<Outcome, seclai::Error>, Usage> {
     Ok(match op.id {
         "upload_file_to_source" | "upload_file_to_content" | "upload_agent_input" => {
@@ -80,12 +106,42 @@ pub async fn run(
             }
             let metadata: Option<Value> = text(m, "metadata").and_then(|s| serde_json::from_str(&s).ok());
             let title = text(m, "title");
-            upload(client, op.id, m, file, title, metadata).await.map(Outcome::Json)
+            let size = std::fs::metadata(path_arg(m, "file")?).map(|md| md.len()).ok();
+            let bar = crate::progress::bar(quiet, "uploading", size);
+            let shown = bar.clone();
+            let progress = move |sent: u64, _total: u64| {
+                if let Some(b) = &shown {
+                    b.set_position(sent);
+                }
+            };
+            let answer = upload(client, op.id, m, file, title, metadata, progress).await;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            match answer {
+                Ok(uploaded) if m.try_get_one::<bool>("wait").ok().flatten() == Some(&true) => {
+                    wait_indexed(client, m, uploaded).await
+                }
+                other => other.map(Outcome::Json),
+            }
         }
-        "download_source_export" | "download_agent_run_attachment" => download(client, op.id, m, args).await,
+        "download_source_export" | "download_agent_run_attachment" => download(client, op.id, m, args, quiet).await,
         "run_streaming_agent" => stream(client, m, args).await,
         other => return Err(Usage(format!("`{other}` has no command yet"))),
     })
+}
+
+/// Waits for the indexing of what `sources upload` answered; exit 10 when it failed.
+async fn wait_indexed(client: &seclai::Client, m: &ArgMatches, uploaded: Value) -> seclai::Result<Outcome> {
+    let Some(version) = uploaded["content_version_id"].as_str() else {
+        // A duplicate: nothing new to index.
+        return Ok(Outcome::Json(uploaded));
+    };
+    let wait = client.sources().contents().wait_indexed(path(m, "source_connection_id"), [version]);
+    let outcome = wait.wait_options(wait_options(m)).send().await?;
+    let item = outcome.completed.first().or(outcome.failed.first()).map(as_json).unwrap_or(Value::Null);
+    let value = json!({"upload": uploaded, "indexing": item});
+    Ok(if outcome.all_completed() { Outcome::Json(value) } else { Outcome::Unsuccessful(value) })
 }
 
 async fn upload(
@@ -95,10 +151,11 @@ async fn upload(
     file: seclai::upload::UploadFile,
     title: Option<String>,
     metadata: Option<Value>,
+    progress: impl Fn(u64, u64) + Send + Sync + 'static,
 ) -> seclai::Result<Value> {
     match id {
         "upload_file_to_source" => {
-            let mut b = client.sources().upload(path(m, "source_connection_id"), file);
+            let mut b = client.sources().upload(path(m, "source_connection_id"), file).on_progress(progress);
             if let Some(t) = title {
                 b = b.title(t);
             }
@@ -108,7 +165,8 @@ async fn upload(
             Ok(as_json(&b.send().await?))
         }
         "upload_file_to_content" => {
-            let mut b = client.contents().upload(path(m, "source_connection_content_version"), file);
+            let mut b =
+                client.contents().upload(path(m, "source_connection_content_version"), file).on_progress(progress);
             if let Some(t) = title {
                 b = b.title(t);
             }
@@ -117,7 +175,7 @@ async fn upload(
             }
             Ok(as_json(&b.send().await?))
         }
-        _ => Ok(as_json(&client.agents().upload_input(path(m, "agent_id"), file).send().await?)),
+        _ => Ok(as_json(&client.agents().upload_input(path(m, "agent_id"), file).on_progress(progress).send().await?)),
     }
 }
 
@@ -125,7 +183,13 @@ fn path(m: &ArgMatches, name: &str) -> String {
     text(m, name).unwrap_or_default()
 }
 
-async fn download(client: &seclai::Client, id: &str, m: &ArgMatches, args: &Value) -> Result<Outcome, seclai::Error> {
+async fn download(
+    client: &seclai::Client,
+    id: &str,
+    m: &ArgMatches,
+    args: &Value,
+    quiet: bool,
+) -> Result<Outcome, seclai::Error> {
     let answer = match id {
         "download_source_export" => {
             client.sources().exports().download(path(m, "source_connection_id"), path(m, "export_id")).send().await?
@@ -139,12 +203,7 @@ async fn download(client: &seclai::Client, id: &str, m: &ArgMatches, args: &Valu
         }
     };
     match text(m, "output") {
-        Some(to) => {
-            let name = answer.file_name().map(String::from);
-            let content_type = answer.content_type().map(String::from);
-            let bytes = answer.to_file(&to).await?;
-            Ok(Outcome::Json(json!({"path": to, "bytes": bytes, "file_name": name, "content_type": content_type})))
-        }
+        Some(to) => save(answer, &to, quiet).await.map(Outcome::Json),
         None => {
             let mut chunks = std::pin::pin!(answer.bytes_stream());
             let mut out = std::io::stdout().lock();
@@ -157,6 +216,25 @@ async fn download(client: &seclai::Client, id: &str, m: &ArgMatches, args: &Valu
             Ok(Outcome::Done)
         }
     }
+}
+
+/// Writes a download to `to` (complete or not at all) with a progress bar; what was written.
+pub async fn save(answer: seclai::download::Download, to: &str, quiet: bool) -> seclai::Result<Value> {
+    let name = answer.file_name().map(String::from);
+    let content_type = answer.content_type().map(String::from);
+    let bar = crate::progress::bar(quiet, "downloading", answer.content_length());
+    let bytes = match &bar {
+        // Through the stream, to move the bar; still a temporary file renamed at the end.
+        Some(b) => {
+            let b = b.clone();
+            answer.on_progress(move |received| b.set_position(received)).to_file(to).await?
+        }
+        None => answer.to_file(to).await?,
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(json!({"path": to, "bytes": bytes, "file_name": name, "content_type": content_type}))
 }
 
 /// One event as a JSON line: `{"event": NAME, "data": ...}`.
@@ -206,4 +284,74 @@ async fn stream(client: &seclai::Client, m: &ArgMatches, args: &Value) -> Result
 
 fn as_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The flags `sources exports create` gets beyond its operation's: wait for the export, and
+/// download it in the same step.
+pub fn export_args(cmd: Command) -> Command {
+    cmd.arg(
+        Arg::new("wait")
+            .long("wait")
+            .action(ArgAction::SetTrue)
+            .help("Wait until the export has finished and print it (exit 10 if it failed)"),
+    )
+    .arg(
+        Arg::new("output")
+            .long("output")
+            .short('o')
+            .value_name("PATH")
+            .requires("wait")
+            .help("With --wait: download the finished export to PATH (complete or not at all)"),
+    )
+    .arg(
+        Arg::new("deadline")
+            .long("deadline")
+            .value_name("DURATION")
+            .requires("wait")
+            .value_parser(crate::values::duration())
+            .help("The longest the wait may take [default: 30m]"),
+    )
+    .arg(
+        Arg::new("poll-interval")
+            .long("poll-interval")
+            .value_name("DURATION")
+            .requires("wait")
+            .value_parser(crate::values::duration())
+            .help("The first pause between polls; it grows up to 10 times [default: 1s]"),
+    )
+}
+
+/// The waiting settings of `--deadline` and `--poll-interval`.
+fn wait_options(m: &ArgMatches) -> seclai::WaitOptions {
+    let mut o = seclai::WaitOptions::default();
+    if let Some(d) = text(m, "deadline").and_then(|d| crate::values::parse_duration(&d).ok()) {
+        o = o.with_deadline(d);
+    }
+    if let Some(p) = text(m, "poll-interval").and_then(|p| crate::values::parse_duration(&p).ok()) {
+        o = o.with_interval(p, p * 10);
+    }
+    o
+}
+
+/// After `sources exports create --wait [--output PATH]`: waits, downloads, says what happened.
+pub async fn export_follow(
+    client: &seclai::Client,
+    m: &ArgMatches,
+    created: Value,
+    quiet: bool,
+) -> seclai::Result<Outcome> {
+    let source = path(m, "source_connection_id");
+    let Some(export) = created["id"].as_str().map(String::from) else { return Ok(Outcome::Json(created)) };
+    let exports = client.sources().exports();
+    let finished = as_json(&exports.wait(&source, &export).wait_options(wait_options(m)).send().await?);
+    if finished["status"] != "completed" {
+        return Ok(Outcome::Unsuccessful(finished));
+    }
+    match text(m, "output") {
+        Some(to) => {
+            let saved = save(exports.download(&source, &export).send().await?, &to, quiet).await?;
+            Ok(Outcome::Json(json!({"export": finished, "download": saved})))
+        }
+        None => Ok(Outcome::Json(finished)),
+    }
 }

@@ -68,6 +68,11 @@ pub fn args() -> Vec<Arg> {
             .value_name("N")
             .value_parser(values::int(Some(0), Some(100)))
             .help("Retries of a request that failed transiently [default: 2]"),
+        Arg::new("quiet")
+            .long("quiet")
+            .short('q')
+            .action(ArgAction::SetTrue)
+            .help("No progress bars on stderr (they are drawn only on a terminal anyway)"),
         Arg::new("verbose")
             .long("verbose")
             .short('v')
@@ -105,6 +110,7 @@ pub struct Globals {
     pub compact: bool,
     pub timeout: Option<std::time::Duration>,
     pub max_retries: Option<u32>,
+    pub quiet: bool,
     pub verbose: u8,
 }
 
@@ -146,6 +152,7 @@ impl Globals {
             compact: flag(leaf, root, "compact"),
             timeout: pick(leaf, root, "timeout").and_then(|t| values::parse_duration(&t).ok()),
             max_retries: pick(leaf, root, "max-retries").and_then(|n| n.parse().ok()),
+            quiet: flag(leaf, root, "quiet"),
             verbose: count(leaf).max(count(root)),
         }
     }

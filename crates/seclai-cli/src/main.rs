@@ -22,6 +22,7 @@ mod globals;
 mod interrupt;
 mod invoke;
 mod output;
+mod progress;
 mod table;
 mod table_format;
 mod tree;
@@ -149,7 +150,7 @@ impl Job {
             Err(e) => return exit::report(&e, as_json),
         };
         match self {
-            Job::Operation(op, args) => operation(&client, printer, op, leaf, args, as_json).await,
+            Job::Operation(op, args) => operation(&client, printer, op, leaf, args, as_json, globals.quiet).await,
             Job::AgentRun => match agent_run::run(&client, printer, leaf).await {
                 Ok(code) => code,
                 Err(e) => exit::report(&e, as_json),
@@ -166,6 +167,7 @@ async fn operation(
     leaf: &ArgMatches,
     args: &serde_json::Value,
     as_json: bool,
+    quiet: bool,
 ) -> u8 {
     let client = client.clone();
     let all = leaf.try_get_one::<bool>("all").ok().flatten().copied().unwrap_or(false);
@@ -175,21 +177,41 @@ async fn operation(
             Err(e) => Err(e),
         },
         table::Kind::Json => match seclai::dynamic::invoke(&client, op.id, args).await {
+            Ok(v) if op.id == "create_source_export" && leaf.get_flag("wait") => {
+                match files::export_follow(&client, leaf, v, quiet).await {
+                    Ok(outcome) => return print_outcome(printer, outcome),
+                    Err(e) => Err(e),
+                }
+            }
             Ok(v) => Ok(printer.value(&v)),
             Err(e) => Err(e),
         },
-        _ => match files::run(&client, op, leaf, args).await {
+        _ => match files::run(&client, op, leaf, args, quiet).await {
             Err(invoke::Usage(msg)) => {
                 eprintln!("error: {msg}");
                 return exit::code::USAGE;
             }
-            Ok(Ok(files::Outcome::Json(v))) => Ok(printer.value(&v)),
-            Ok(Ok(files::Outcome::Done)) => Ok(Ok(())),
+            Ok(Ok(outcome)) => return print_outcome(printer, outcome),
             Ok(Err(e)) => Err(e),
         },
     };
     match printed {
         Ok(Ok(())) | Ok(Err(Closed)) => exit::code::OK,
         Err(e) => exit::report(&e, as_json),
+    }
+}
+
+/// Prints what a file, stream or follow-up step answered; the exit code.
+fn print_outcome(printer: Printer, outcome: files::Outcome) -> u8 {
+    match outcome {
+        files::Outcome::Json(v) => {
+            let _ = printer.value(&v);
+            exit::code::OK
+        }
+        files::Outcome::Unsuccessful(v) => {
+            let _ = printer.value(&v);
+            exit::code::UNSUCCESSFUL
+        }
+        files::Outcome::Done => exit::code::OK,
     }
 }

@@ -162,6 +162,9 @@ pub fn leaf(op: &Operation) -> Command {
     if op.kind != Kind::Json {
         cmd = crate::files::args(op, cmd);
     }
+    if op.id == "create_source_export" {
+        cmd = crate::files::export_args(cmd);
+    }
     globals::add_to(cmd, &own)
 }
 

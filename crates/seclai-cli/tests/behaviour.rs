@@ -280,3 +280,106 @@ async fn ctrl_c_during_a_stream_exits_130_and_names_the_run() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("seclai agents runs get {run_id}")), "{stderr}");
 }
+
+/// Runs `seclai` to the end and gives its exit code, stdout and peak memory (KiB, from `wait4`).
+fn run_measured(base_url: &str, key: &str, argv: &[&str]) -> (i32, String, u64) {
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives the peak memory
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seclai"))
+        .args(argv)
+        .env_clear()
+        .env("SECLAI_API_URL", base_url)
+        .env("SECLAI_API_KEY", key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let id = child.id();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut out).unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid for wait4 to overwrite.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pid is our own child, not yet waited for; the pointers are to our locals.
+    let pid = unsafe { libc::wait4(id as libc::pid_t, &mut status, 0, &mut usage) };
+    assert!(pid > 0 && libc::WIFEXITED(status));
+    (libc::WEXITSTATUS(status), out, usage.ru_maxrss as u64)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_stream_from_disk_wait_for_indexing_and_exports_download_in_one_step() {
+    let server =
+        seclai_mock::Server::start_with(seclai_mock::Options::default().fail_indexing("broken.md")).await.unwrap();
+    let (url, key) = (server.base_url().to_string(), server.api_key().to_string());
+    let dir = std::env::temp_dir().join(format!("seclai-cli-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.clone();
+    let (url2, key2) = (url.clone(), key.clone());
+    tokio::task::spawn_blocking(move || {
+        let run = |argv: &[&str]| run_measured(&url2, &key2, argv);
+        let (code, out, _) = run(&["sources", "create", "--name", "Files", "--source-type", "custom_index"]);
+        assert_eq!(code, 0);
+        let source = serde_json::from_str::<Value>(&out).unwrap()["id"].as_str().unwrap().to_string();
+
+        // 100 MB from disk: memory stays far below the file's size.
+        let big = d.join("big.txt");
+        std::fs::File::create(&big).unwrap().set_len(100 << 20).unwrap();
+        let (code, out, peak_kib) = run(&["sources", "upload", &source, "--file", big.to_str().unwrap()]);
+        assert_eq!(code, 0, "{out}");
+        assert!(peak_kib < 64 * 1024, "peak RSS {peak_kib} KiB for a 100 MB upload");
+
+        // --wait follows the indexing; a failed indexing exits 10.
+        let good = d.join("good.md");
+        std::fs::write(&good, "# Good\n").unwrap();
+        let (code, out, _) =
+            run(&["sources", "upload", &source, "--file", good.to_str().unwrap(), "--wait", "--poll-interval", "20ms"]);
+        assert_eq!(code, 0, "{out}");
+        assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["indexing"]["content_status"], "completed");
+        let broken = d.join("broken.md");
+        std::fs::write(&broken, "# Broken\n").unwrap();
+        let (code, out, _) = run(&[
+            "sources",
+            "upload",
+            &source,
+            "--file",
+            broken.to_str().unwrap(),
+            "--wait",
+            "--poll-interval",
+            "20ms",
+        ]);
+        assert_eq!(code, 10, "{out}");
+        assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["indexing"]["content_status"], "failed");
+
+        // Create, wait and download in one step (a source without the big file).
+        let (_, out, _) = run(&["sources", "create", "--name", "Small", "--source-type", "custom_index"]);
+        let source = serde_json::from_str::<Value>(&out).unwrap()["id"].as_str().unwrap().to_string();
+        assert_eq!(run(&["sources", "upload", &source, "--file", good.to_str().unwrap()]).0, 0);
+        let target = d.join("out").join("export.jsonl");
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let body = r#"{"format": "jsonl"}"#;
+        let (code, out, _) = run(&[
+            "sources",
+            "exports",
+            "create",
+            &source,
+            "--json",
+            body,
+            "--wait",
+            "--poll-interval",
+            "20ms",
+            "--output",
+            target.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{out}");
+        let printed: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(printed["export"]["status"], "completed");
+        let written = std::fs::read(&target).unwrap();
+        assert_eq!(printed["download"]["bytes"], json!(written.len()));
+        let names: Vec<_> =
+            std::fs::read_dir(target.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

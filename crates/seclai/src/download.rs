@@ -21,6 +21,7 @@ pub struct Download {
     content_type: Option<String>,
     content_length: Option<u64>,
     file_name: Option<String>,
+    progress: Option<std::sync::Arc<dyn Fn(u64) + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Download {
@@ -67,7 +68,21 @@ impl Download {
         let content_type = text(CONTENT_TYPE);
         let content_length = text(CONTENT_LENGTH).and_then(|v| v.parse().ok());
         let file_name = text(CONTENT_DISPOSITION).and_then(|v| file_name_from_disposition(&v));
-        Self { body: IdleBody::new(response, idle, context, secrets), content_type, content_length, file_name }
+        Self {
+            body: IdleBody::new(response, idle, context, secrets),
+            content_type,
+            content_length,
+            file_name,
+            progress: None,
+        }
+    }
+
+    /// Called with the number of bytes received so far as the file arrives (through
+    /// [`bytes_stream`](Self::bytes_stream), [`bytes`](Self::bytes) and
+    /// [`to_file`](Self::to_file)): for a progress bar.
+    pub fn on_progress(mut self, progress: impl Fn(u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(std::sync::Arc::new(progress));
+        self
     }
 
     /// The media type the server gave.
@@ -88,7 +103,14 @@ impl Download {
     /// The bytes as they arrive. Fails when no byte arrives within the idle timeout, and
     /// with [`Error::Body`] when the connection ends before the announced length.
     pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes>> + Send {
-        self.body
+        let progress = self.progress;
+        let mut received = 0u64;
+        self.body.inspect_ok(move |chunk| {
+            if let Some(p) = &progress {
+                received += chunk.len() as u64;
+                p(received);
+            }
+        })
     }
 
     /// The whole file in memory (for small files).
