@@ -7,6 +7,9 @@ use serde_json::{Value, json};
 /// The hand-written commands.
 pub fn commands() -> Vec<Command> {
     vec![
+        crate::auth::command(),
+        crate::configure::command(),
+        crate::mcp::command(),
         Command::new("completion")
             .about("Print a shell completion script")
             .long_about("Print a completion script for SHELL, e.g. `seclai completion bash > ~/.local/share/bash-completion/completions/seclai`.")

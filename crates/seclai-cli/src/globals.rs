@@ -191,6 +191,24 @@ impl Globals {
         b.build()
     }
 
+    /// A client that signs in with the SSO profile only (no API key from the environment):
+    /// what `auth login` checks the new sign-in with.
+    pub fn sso_client(&self) -> seclai::Result<seclai::Client> {
+        let mut b = seclai::ClientBuilder::new().profile(self.profile.clone().unwrap_or_else(|| "default".into()));
+        if let Some(d) = &self.config_dir {
+            b = b.config_dir(d);
+        } else if let Some(home) = std::env::var_os("HOME") {
+            b = b.config_dir(std::path::PathBuf::from(home).join(".seclai"));
+        }
+        if let Some(u) = &self.base_url {
+            b = b.base_url(u);
+        }
+        if let Some(v) = &self.api_version {
+            b = b.api_version(v);
+        }
+        b.build()
+    }
+
     /// Sends the SDK's traces to stderr at the chosen verbosity (the SDK redacts secrets).
     pub fn init_tracing(&self) {
         let level = match self.verbose {

@@ -15,12 +15,15 @@
 
 mod agent_run;
 mod aliases;
+mod auth;
+mod configure;
 mod exit;
 mod extra;
 mod files;
 mod globals;
 mod interrupt;
 mod invoke;
+mod mcp;
 mod output;
 mod progress;
 mod table;
@@ -81,6 +84,8 @@ fn main() -> ExitCode {
     // A hand-written command, or an operation (through an official name, perhaps).
     let job = if matched == ["agents", "run"] {
         Job::AgentRun
+    } else if matches!(matched.first().map(String::as_str), Some("auth" | "configure" | "mcp")) {
+        Job::Local(matched.clone())
     } else {
         let (op, args) = match extra::resolve(&matched, leaf, &mut root) {
             Some(extra::Resolved::Done) => return ExitCode::SUCCESS,
@@ -138,6 +143,8 @@ enum Job {
     Operation(&'static table::Operation, serde_json::Value),
     /// `agents run`.
     AgentRun,
+    /// `auth`, `configure`, `mcp`: the local configuration (and the SSO sign-in).
+    Local(Vec<String>),
 }
 
 impl Job {
@@ -145,6 +152,9 @@ impl Job {
     async fn run(&self, globals: &globals::Globals, printer: Printer, leaf: &ArgMatches) -> u8 {
         // Errors as JSON only when asked for with `--format json` (scripts read stderr then).
         let as_json = globals.json_errors;
+        if let Job::Local(path) = self {
+            return local(path, globals, printer, leaf).await;
+        }
         let client = match globals.client() {
             Ok(c) => c,
             Err(e) => return exit::report(&e, as_json),
@@ -155,6 +165,7 @@ impl Job {
                 Ok(code) => code,
                 Err(e) => exit::report(&e, as_json),
             },
+            Job::Local(_) => exit::code::OTHER,
         }
     }
 }
@@ -213,5 +224,22 @@ fn print_outcome(printer: Printer, outcome: files::Outcome) -> u8 {
             exit::code::UNSUCCESSFUL
         }
         files::Outcome::Done => exit::code::OK,
+    }
+}
+
+/// `auth`, `configure` and `mcp`: the exit code.
+async fn local(path: &[String], globals: &globals::Globals, printer: Printer, leaf: &ArgMatches) -> u8 {
+    let sub = path.get(1).map(String::as_str).unwrap_or_default();
+    let answer = match path[0].as_str() {
+        "auth" => auth::run(sub, leaf, globals).await,
+        "configure" => configure::run(sub, leaf, globals).map_err(seclai::Error::InvalidArgument),
+        _ => mcp::run(sub, leaf, globals).map_err(seclai::Error::InvalidArgument),
+    };
+    match answer {
+        Ok(v) => {
+            let _ = printer.value(&v);
+            exit::code::OK
+        }
+        Err(e) => exit::report(&e, globals.json_errors),
     }
 }

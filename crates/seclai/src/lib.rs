@@ -56,6 +56,7 @@ pub mod runs;
 /// The SSE decoder, for the local server's checks of recorded streams; not a stable API.
 #[doc(hidden)]
 pub mod sse;
+pub mod sso;
 mod transport;
 pub mod upload;
 mod wait;

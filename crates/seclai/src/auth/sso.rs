@@ -48,8 +48,13 @@ pub(crate) struct SsoProfile {
 impl SsoProfile {
     /// The token endpoint of the profile's domain.
     pub(crate) fn token_url(&self) -> String {
+        self.endpoint("token")
+    }
+
+    /// `<domain>/oauth2/<name>` (`https://` unless the domain names its scheme).
+    pub(crate) fn endpoint(&self, name: &str) -> String {
         let base = if self.domain.contains("://") { self.domain.clone() } else { format!("https://{}", self.domain) };
-        format!("{}/oauth2/token", base.trim_end_matches('/'))
+        format!("{}/oauth2/{name}", base.trim_end_matches('/'))
     }
 
     /// The cache file name: the SHA-1 of `domain|client_id`, in hex.
@@ -109,7 +114,7 @@ pub(crate) fn load_profile(
 /// The cache file's content.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CachedTokens {
+pub(crate) struct CachedTokens {
     access_token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
@@ -175,6 +180,82 @@ impl SsoTokenSource {
 
     pub(crate) fn profile_name(&self) -> &str {
         &self.profile.name
+    }
+
+    pub(crate) fn profile(&self) -> &SsoProfile {
+        &self.profile
+    }
+
+    pub(crate) fn cache_path(&self) -> &Path {
+        &self.cache_path
+    }
+
+    /// What the cache says of the sign-in.
+    pub(crate) fn cached_status(&self) -> Result<crate::sso::TokenStatus> {
+        use crate::sso::{TokenState, TokenStatus};
+        Ok(match self.read_cache()? {
+            None => TokenStatus { state: TokenState::NotAuthenticated, expires_at: None, has_refresh_token: false },
+            Some(t) => TokenStatus {
+                state: if t.valid_at(Utc::now()) { TokenState::Authenticated } else { TokenState::Expired },
+                expires_at: Some(t.expires_at),
+                has_refresh_token: t.refresh_token.is_some(),
+            },
+        })
+    }
+
+    /// Refreshes with the cached refresh token and writes the cache, whatever the token's age.
+    pub(crate) async fn refresh_now(&self) -> Result<()> {
+        let cached = self.read_cache()?;
+        let refresh_token = cached.as_ref().and_then(|t| t.refresh_token.clone()).ok_or_else(|| {
+            Error::config(format!("SSO profile `{}`: no refresh token cached; sign in again", self.profile.name))
+        })?;
+        let fresh = self.refresh(&refresh_token, cached).await?;
+        self.write_cache(&fresh)?;
+        *self.current.lock().await = Some(fresh);
+        Ok(())
+    }
+
+    /// Trades an authorization code (PKCE) at the token endpoint.
+    pub(crate) async fn exchange_code(&self, code: &str, verifier: &str, redirect_uri: &str) -> Result<CachedTokens> {
+        let url = self.profile.token_url();
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("client_id", self.profile.client_id.as_str()),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", verifier),
+        ];
+        let response = self.http.post(&url).form(&form).send().await.map_err(|e| {
+            Error::config(format!("SSO profile `{}`: the token endpoint {url} is unreachable: {e}", self.profile.name))
+        })?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| Error::config(format!("SSO sign-in: {e}")))?;
+        if !status.is_success() {
+            let detail = crate::error::ErrorBody::parse(&self.secrets.redact_bytes(&body)).message();
+            return Err(Error::config(format!(
+                "SSO profile `{}`: the token endpoint refused the code with HTTP {}: {detail}",
+                self.profile.name,
+                status.as_u16()
+            )));
+        }
+        let answer: TokenResponse = serde_json::from_slice(&body)
+            .map_err(|e| Error::config(format!("SSO sign-in: unexpected answer from {url}: {e}")))?;
+        let tokens = CachedTokens {
+            access_token: answer.access_token,
+            refresh_token: answer.refresh_token,
+            id_token: answer.id_token,
+            expires_at: Utc::now() + Duration::from_secs(answer.expires_in),
+            client_id: Some(self.profile.client_id.clone()),
+            region: Some(self.profile.region.clone()),
+            cognito_domain: Some(self.profile.domain.clone()),
+        };
+        self.remember(&tokens);
+        Ok(tokens)
+    }
+
+    /// Caches tokens obtained by signing in.
+    pub(crate) fn store(&self, tokens: &CachedTokens) -> Result<()> {
+        self.write_cache(tokens)
     }
 
     /// A valid access token, refreshing (once, for all concurrent callers) when needed.
