@@ -385,7 +385,8 @@ mod official {
             let path = canonical(&names);
             let is = |c: &[&str]| c.iter().copied().eq(path.iter().map(String::as_str));
             let operation = crate::table::OPERATIONS.iter().any(|o| is(o.command));
-            let extra = ["completion", "api-version"].contains(&path[0].as_str());
+            let extra = ["completion", "api-version", "auth", "configure", "mcp"].contains(&path[0].as_str())
+                || path == ["agents", "run"];
             if !is_leaf || !(operation || extra) {
                 missing.push(format!("`{official}` reaches `{}`, which is not an operation", path.join(" ")));
             }
