@@ -31,7 +31,11 @@ pub fn args(op: &Operation, cmd: Command) -> Command {
                     .value_name("TYPE")
                     .help("The file's MIME type [default: from its extension]"),
             )
-            .args(if op.id == "upload_file_to_source" { wait_args() } else { Vec::new() }),
+            .args(if op.id == "upload_file_to_source" {
+                wait_args("Wait until the uploaded content is indexed (exit 10 if its indexing fails)")
+            } else {
+                Vec::new()
+            }),
         Kind::Download => cmd.arg(
             Arg::new("output")
                 .long("output")
@@ -49,13 +53,10 @@ pub fn args(op: &Operation, cmd: Command) -> Command {
     }
 }
 
-/// `--wait` (for the indexing of an upload) and its `--deadline`.
-fn wait_args() -> Vec<Arg> {
+/// `--wait` (saying what for) with its `--deadline` and `--poll-interval`.
+fn wait_args(what: &'static str) -> Vec<Arg> {
     vec![
-        Arg::new("wait")
-            .long("wait")
-            .action(ArgAction::SetTrue)
-            .help("Wait until the uploaded content is indexed (exit 10 if its indexing fails)"),
+        Arg::new("wait").long("wait").action(ArgAction::SetTrue).help(what),
         Arg::new("deadline")
             .long("deadline")
             .value_name("DURATION")
@@ -289,35 +290,13 @@ fn as_json<T: serde::Serialize>(value: &T) -> Value {
 /// The flags `sources exports create` gets beyond its operation's: wait for the export, and
 /// download it in the same step.
 pub fn export_args(cmd: Command) -> Command {
-    cmd.arg(
-        Arg::new("wait")
-            .long("wait")
-            .action(ArgAction::SetTrue)
-            .help("Wait until the export has finished and print it (exit 10 if it failed)"),
-    )
-    .arg(
+    cmd.args(wait_args("Wait until the export has finished and print it (exit 10 if it failed)")).arg(
         Arg::new("output")
             .long("output")
             .short('o')
             .value_name("PATH")
             .requires("wait")
             .help("With --wait: download the finished export to PATH (complete or not at all)"),
-    )
-    .arg(
-        Arg::new("deadline")
-            .long("deadline")
-            .value_name("DURATION")
-            .requires("wait")
-            .value_parser(crate::values::duration())
-            .help("The longest the wait may take [default: 30m]"),
-    )
-    .arg(
-        Arg::new("poll-interval")
-            .long("poll-interval")
-            .value_name("DURATION")
-            .requires("wait")
-            .value_parser(crate::values::duration())
-            .help("The first pause between polls; it grows up to 10 times [default: 1s]"),
     )
 }
 

@@ -36,7 +36,7 @@ mod state;
 mod validate;
 
 pub use server::{DEFAULT_API_KEY, Options, Received, Server};
-pub use spec::Api;
+pub use spec::{Api, percent_decode};
 
 /// The spec the server follows (the YAML text).
 pub fn spec_text() -> &'static str {

@@ -65,7 +65,7 @@ pub fn command_line(op: &SpecOp, c: &Cassette, scratch: &Path) -> Vec<String> {
     assert_eq!(template.len(), concrete.len(), "{}: the cassette's path does not fit {}", op.id, op.path);
     for (t, v) in template.iter().zip(&concrete) {
         if t.starts_with('{') {
-            argv.push(percent_decode(v));
+            argv.push(seclai_mock::percent_decode(v));
         }
     }
     for (k, v) in c.request.query.iter() {
@@ -98,25 +98,6 @@ pub fn command_line(op: &SpecOp, c: &Cassette, scratch: &Path) -> Vec<String> {
     }
     argv.push("--compact".into());
     argv
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
 }
 
 pub fn seclai(base_url: &str, key: &str, argv: &[String]) -> Output {
