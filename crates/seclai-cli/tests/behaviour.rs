@@ -383,3 +383,52 @@ async fn uploads_stream_from_disk_wait_for_indexing_and_exports_download_in_one_
     .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Serves `total` agents in pages of 100, each page a mock of its own.
+async fn paged_agents(server: &httpmock::MockServer, total: usize) {
+    let c = Cassette::load(&workspace().join("cassettes/list_agents/default.yaml")).unwrap();
+    let template = c.response.body.unwrap()["data"][0].clone();
+    let pages = total.div_ceil(100);
+    for page in 1..=pages {
+        let items: Vec<Value> = (0..100.min(total - (page - 1) * 100))
+            .map(|i| {
+                let mut a = template.clone();
+                a["id"] = json!(format!("00000000-0000-4000-8000-{:012}", (page - 1) * 100 + i));
+                a["description"] = json!("x".repeat(200));
+                a
+            })
+            .collect();
+        let body = json!({"data": items, "pagination": {"page": page, "limit": 100, "total": total, "pages": pages,
+            "has_next": page < pages, "has_prev": page > 1}});
+        server
+            .mock_async(move |when, then| {
+                when.path("/agents").query_param("page", page.to_string());
+                then.status(200).json_body(body);
+            })
+            .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_prints_a_long_list_in_flat_memory() {
+    let mut peaks = Vec::new();
+    for total in [1_000, 10_000] {
+        let server = httpmock::MockServer::start_async().await;
+        paged_agents(&server, total).await;
+        let url = server.base_url();
+        let (code, out, peak) = tokio::task::spawn_blocking(move || {
+            run_measured(
+                &url,
+                "sk-test",
+                &["agents", "list", "--all", "--page", "1", "--limit", "100", "--format", "ndjson"],
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, 0);
+        assert_eq!(out.lines().count(), total);
+        peaks.push(peak);
+    }
+    // Ten times the items (about 5 MB of output) in about the same memory: a page at a time.
+    assert!(peaks[1] < peaks[0] + 4 * 1024, "peak RSS {} KiB for 1,000 items, {} KiB for 10,000", peaks[0], peaks[1]);
+}
