@@ -97,7 +97,8 @@ pub fn add_to(mut cmd: Command, taken: &[String]) -> Command {
 /// The global options as given: on the command, else on the root.
 #[derive(Debug)]
 pub struct Globals {
-    pub api_key: Option<String>,
+    /// Kept as a `Secret`: `Debug` never shows it.
+    pub api_key: Option<seclai::auth::Secret>,
     pub base_url: Option<String>,
     pub profile: Option<String>,
     pub account_id: Option<String>,
@@ -136,7 +137,7 @@ impl Globals {
     pub fn read(leaf: &ArgMatches, root: &ArgMatches) -> Self {
         let count = |m: &ArgMatches| m.try_get_one::<u8>("verbose").ok().flatten().copied().unwrap_or(0);
         Self {
-            api_key: pick(leaf, root, "api-key"),
+            api_key: pick(leaf, root, "api-key").map(seclai::auth::Secret::new),
             base_url: pick(leaf, root, "base-url"),
             profile: pick(leaf, root, "profile"),
             account_id: pick(leaf, root, "account-id"),
@@ -162,7 +163,7 @@ impl Globals {
         let mut b =
             seclai::ClientBuilder::from_env().user_agent_suffix(concat!("seclai-cli/", env!("CARGO_PKG_VERSION")));
         if let Some(k) = &self.api_key {
-            b = b.api_key(k.as_str());
+            b = b.api_key(k.clone());
         }
         if let Some(u) = &self.base_url {
             b = b.base_url(u);

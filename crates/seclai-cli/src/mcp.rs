@@ -109,7 +109,7 @@ pub fn run(sub: &str, m: &ArgMatches, globals: &crate::globals::Globals) -> Resu
     let key = m
         .get_one::<String>("key")
         .cloned()
-        .or(globals.api_key.clone())
+        .or(globals.api_key.as_ref().map(|k| k.expose().to_string()))
         .ok_or("no API key: give --key, --api-key or SECLAI_API_KEY")?;
     let url = mcp_url(globals);
     if sub == "show" {
