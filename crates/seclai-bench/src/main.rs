@@ -254,6 +254,7 @@ fn main() {
                 .block_on(server::serve(0, tokens));
         }
         Some("child") => child(&args[1..]),
+        Some("measure") => cli::measure_child(&args[1..]),
         _ => suite(&args),
     }
 }
@@ -358,7 +359,7 @@ fn suite(args: &[String]) {
     println!("{}", table.join("\n"));
     if on("cli") {
         println!(
-            "\n| command line (fresh process per call) | side | median wall | vs curl | peak RSS |\n|---|---|---|---|---|"
+            "\n| command line (fresh process per call) | side | median wall | vs curl | peak RSS (floor: the measuring helper's own) |\n|---|---|---|---|---|"
         );
         println!("{}", cli::rows(port, reps).join("\n"));
     }

@@ -6,6 +6,8 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{command_line, seclai, spec_operations, workspace};
@@ -281,9 +283,18 @@ async fn ctrl_c_during_a_stream_exits_130_and_names_the_run() {
     assert!(stderr.contains(&format!("seclai agents runs get {run_id}")), "{stderr}");
 }
 
-/// Runs `seclai` to the end and gives its exit code, stdout and peak memory (KiB, from `wait4`).
+/// The high-water mark of a running process's memory (`VmHWM`, KiB); `None` once it has exited.
+fn vm_hwm(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `seclai` to the end and gives its exit code, stdout and peak memory (KiB).
+///
+/// The peak is sampled from `/proc/<pid>/status` while it runs: `wait4`'s `ru_maxrss` would
+/// include this test process's own memory at the time of the spawn (Linux carries the parent's
+/// high-water mark into a child that execs), and this process holds the local server's data.
 fn run_measured(base_url: &str, key: &str, argv: &[&str]) -> (i32, String, u64) {
-    #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives the peak memory
     let mut child = Command::new(env!("CARGO_BIN_EXE_seclai"))
         .args(argv)
         .env_clear()
@@ -293,17 +304,24 @@ fn run_measured(base_url: &str, key: &str, argv: &[&str]) -> (i32, String, u64) 
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let id = child.id();
-    let mut stdout = child.stdout.take().unwrap();
+    let pid = child.id();
+    let done = Arc::new(AtomicBool::new(false));
+    let finished = done.clone();
+    let sampler = std::thread::spawn(move || {
+        let mut peak = 0;
+        while !finished.load(Ordering::Relaxed) {
+            if let Some(kib) = vm_hwm(pid) {
+                peak = peak.max(kib);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        peak
+    });
     let mut out = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut out).unwrap();
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid for wait4 to overwrite.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: the pid is our own child, not yet waited for; the pointers are to our locals.
-    let pid = unsafe { libc::wait4(id as libc::pid_t, &mut status, 0, &mut usage) };
-    assert!(pid > 0 && libc::WIFEXITED(status));
-    (libc::WEXITSTATUS(status), out, usage.ru_maxrss as u64)
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    let status = child.wait().unwrap();
+    done.store(true, Ordering::Relaxed);
+    (status.code().unwrap_or(-1), out, sampler.join().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
