@@ -25,9 +25,8 @@ fn reserved() -> Vec<String> {
 pub fn flag_name(name: &str, value: &Value) -> String {
     let kebab = name.replace('_', "-");
     match value {
-        Value::TextList { .. } if kebab.ends_with("ids") || kebab.ends_with('s') && kebab.len() > 3 => {
-            kebab[..kebab.len() - 1].to_string()
-        }
+        Value::TextList { .. } if kebab.ends_with("ies") => format!("{}y", &kebab[..kebab.len() - 3]),
+        Value::TextList { .. } if kebab.ends_with('s') && kebab.len() > 2 => kebab[..kebab.len() - 1].to_string(),
         _ => kebab,
     }
 }
@@ -142,8 +141,10 @@ pub fn leaf(op: &Operation) -> Command {
             if f.required {
                 help = format!("{help} (required, here or in --json)");
             }
+            let plural = f.name.replace('_', "-");
             let arg = Arg::new(format!("{BODY_PREFIX}{}", f.name))
                 .long(long.clone())
+                .visible_aliases(if plural != long && !own.contains(&plural) { vec![plural] } else { vec![] })
                 .value_name(value_name(&long.replace('-', "_")))
                 .help(help)
                 .help_heading("Body fields (override --json)");
@@ -301,6 +302,16 @@ pub fn to_json(value: &Value, raw: &str) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_flag_is_singular() {
+        let list = Value::TextList { max_items: None, uuid: false };
+        assert_eq!(flag_name("source_ids", &list), "source-id");
+        assert_eq!(flag_name("sample_entries", &list), "sample-entry");
+        assert_eq!(flag_name("ids", &list), "id");
+        assert_eq!(flag_name("content_version_id", &list), "content-version-id");
+        assert_eq!(flag_name("source_ids", &Value::Json), "source-ids");
+    }
 
     #[test]
     fn the_first_word_skips_options_and_their_values() {
