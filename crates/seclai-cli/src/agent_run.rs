@@ -103,44 +103,21 @@ fn text(m: &ArgMatches, id: &str) -> Option<String> {
     m.get_one::<String>(id).cloned()
 }
 
-fn read_stdin() -> Result<String, String> {
-    let mut s = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| format!("reading stdin: {e}"))?;
-    Ok(s)
-}
-
 fn body(m: &ArgMatches) -> Result<Value, String> {
-    let raw = match (text(m, "json"), text(m, "json-file")) {
-        (Some(j), _) if j == "-" => Some(read_stdin()?),
-        (Some(j), _) => Some(j),
-        (None, Some(f)) if f == "-" => Some(read_stdin()?),
-        (None, Some(f)) => Some(std::fs::read_to_string(&f).map_err(|e| format!("cannot read --json-file {f}: {e}"))?),
-        (None, None) => None,
-    };
-    let mut value = match raw {
-        Some(r) => serde_json::from_str::<Value>(&r).map_err(|e| format!("the request body is not JSON: {e}"))?,
-        None => Value::Object(Map::new()),
-    };
-    let Some(object) = value.as_object_mut() else { return Err("the request body must be a JSON object".into()) };
-    if let Some(input) = text(m, "input") {
+    let mut value = crate::invoke::json_body(m).map_err(|e| e.0)?.unwrap_or_else(|| Value::Object(Map::new()));
+    if let (Some(input), Some(object)) = (text(m, "input"), value.as_object_mut()) {
         object.insert("input".into(), Value::String(input));
     }
     Ok(value)
 }
 
+/// `--deadline` and `--poll-interval`, with the official `--timeout-ms` as a deadline too.
 fn options(m: &ArgMatches) -> seclai::WaitOptions {
-    let mut o = seclai::WaitOptions::default();
-    let deadline = m
-        .get_one::<String>("deadline")
-        .and_then(|d| crate::values::parse_duration(d).ok())
-        .or_else(|| m.get_one::<String>("timeout-ms").and_then(|n| n.parse().ok()).map(Duration::from_millis));
-    if let Some(d) = deadline {
-        o = o.with_deadline(d);
+    let o = crate::files::wait_options(m);
+    match m.get_one::<String>("timeout-ms").and_then(|n| n.parse().ok()) {
+        Some(ms) if m.get_one::<String>("deadline").is_none() => o.with_deadline(Duration::from_millis(ms)),
+        _ => o,
     }
-    if let Some(p) = m.get_one::<String>("poll-interval").and_then(|p| crate::values::parse_duration(p).ok()) {
-        o = o.with_interval(p, p * 10);
-    }
-    o
 }
 
 fn finished(printer: Printer, run: &seclai::types::AgentRunResponse) -> u8 {

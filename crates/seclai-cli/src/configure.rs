@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use clap::{Arg, ArgMatches, Command};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The command group.
 pub fn command() -> Command {
@@ -87,25 +87,9 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// The profiles: `name -> {key: value}`.
+/// The profiles: `name -> {key: value}` (read as the SDK reads them).
 pub fn profiles(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("config")).unwrap_or_default();
-    let mut out = Map::new();
-    let mut current: Option<String> = None;
-    for line in text.lines().map(str::trim) {
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let name = name.trim();
-            let name = name.strip_prefix("profile ").map(str::trim).unwrap_or(name).to_string();
-            out.entry(name.clone()).or_insert_with(|| json!({}));
-            current = Some(name);
-        } else if let (Some(c), Some((k, v))) = (&current, line.split_once('='))
-            && !line.starts_with('#')
-            && !line.starts_with(';')
-        {
-            out[c][k.trim()] = json!(v.trim());
-        }
-    }
-    Value::Object(out)
+    serde_json::to_value(seclai::sso::profiles(dir)).unwrap_or_else(|_| json!({}))
 }
 
 fn ask(question: &str, default: Option<&str>) -> Result<String, String> {

@@ -301,7 +301,7 @@ pub fn export_args(cmd: Command) -> Command {
 }
 
 /// The waiting settings of `--deadline` and `--poll-interval`.
-fn wait_options(m: &ArgMatches) -> seclai::WaitOptions {
+pub fn wait_options(m: &ArgMatches) -> seclai::WaitOptions {
     let mut o = seclai::WaitOptions::default();
     if let Some(d) = text(m, "deadline").and_then(|d| crate::values::parse_duration(&d).ok()) {
         o = o.with_deadline(d);

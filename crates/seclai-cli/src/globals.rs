@@ -196,10 +196,8 @@ impl Globals {
     /// what `auth login` checks the new sign-in with.
     pub fn sso_client(&self) -> seclai::Result<seclai::Client> {
         let mut b = seclai::ClientBuilder::new().profile(self.profile.clone().unwrap_or_else(|| "default".into()));
-        if let Some(d) = &self.config_dir {
+        if let Ok(d) = crate::auth::config_dir(self) {
             b = b.config_dir(d);
-        } else if let Some(home) = std::env::var_os("HOME") {
-            b = b.config_dir(std::path::PathBuf::from(home).join(".seclai"));
         }
         if let Some(u) = &self.base_url {
             b = b.base_url(u);

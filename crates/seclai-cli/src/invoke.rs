@@ -25,7 +25,7 @@ fn one(kind: &Kind, raw: Vec<String>) -> Value {
 }
 
 /// Reads `--json`, `--json-file` (`-`: stdin) into an object.
-fn json_body(m: &ArgMatches) -> Result<Option<Value>, Usage> {
+pub fn json_body(m: &ArgMatches) -> Result<Option<Value>, Usage> {
     let text = match (values(m, "json"), values(m, "json-file")) {
         (Some(j), _) if j[0] == "-" => Some(read_stdin()?),
         (Some(j), _) => Some(j[0].clone()),

@@ -152,20 +152,17 @@ impl Job {
     async fn run(&self, globals: &globals::Globals, printer: Printer, leaf: &ArgMatches) -> u8 {
         // Errors as JSON only when asked for with `--format json` (scripts read stderr then).
         let as_json = globals.json_errors;
-        if let Job::Local(path) = self {
-            return local(path, globals, printer, leaf).await;
-        }
-        let client = match globals.client() {
-            Ok(c) => c,
-            Err(e) => return exit::report(&e, as_json),
-        };
+        let client = || globals.client();
         match self {
-            Job::Operation(op, args) => operation(&client, printer, op, leaf, args, as_json, globals.quiet).await,
-            Job::AgentRun => match agent_run::run(&client, printer, leaf).await {
-                Ok(code) => code,
+            Job::Local(path) => local(path, globals, printer, leaf).await,
+            Job::Operation(op, args) => match client() {
+                Ok(c) => operation(&c, printer, op, leaf, args, as_json, globals.quiet).await,
                 Err(e) => exit::report(&e, as_json),
             },
-            Job::Local(_) => exit::code::OTHER,
+            Job::AgentRun => match client() {
+                Ok(c) => agent_run::run(&c, printer, leaf).await.unwrap_or_else(|e| exit::report(&e, as_json)),
+                Err(e) => exit::report(&e, as_json),
+            },
         }
     }
 }

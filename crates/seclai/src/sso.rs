@@ -22,6 +22,15 @@ use chrono::{DateTime, Utc};
 use crate::auth::sso::{self, SsoTokenSource};
 use crate::error::{Error, Result};
 
+/// The profiles of `<config_dir>/config`: profile name (`default`, or `NAME` of
+/// `[profile NAME]`) to its keys; empty when there is no file.
+pub fn profiles(
+    config_dir: impl AsRef<Path>,
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(config_dir.as_ref().join("config")).unwrap_or_default();
+    sso::parse_ini(&text)
+}
+
 /// Whether the cache holds a usable sign-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

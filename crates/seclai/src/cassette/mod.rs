@@ -168,12 +168,17 @@ impl MultipartPart {
     /// The content bytes; for omitted content, a stand-in of the same length (see
     /// [`Omitted::stand_in`]).
     pub fn bytes(&self) -> Vec<u8> {
-        match (&self.text, &self.base64, &self.omitted) {
-            (Some(t), _, _) => t.as_bytes().to_vec(),
-            (None, Some(b), _) => base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default(),
-            (None, None, Some(o)) => o.stand_in(),
-            _ => Vec::new(),
-        }
+        kept_bytes(self.text.as_deref(), self.base64.as_deref(), self.omitted.as_ref())
+    }
+}
+
+/// Content kept as text, base64, or omitted (a stand-in of its length): the bytes.
+fn kept_bytes(text: Option<&str>, base64: Option<&str>, omitted: Option<&Omitted>) -> Vec<u8> {
+    match (text, base64, omitted) {
+        (Some(t), _, _) => t.as_bytes().to_vec(),
+        (None, Some(b), _) => base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default(),
+        (None, None, Some(o)) => o.stand_in(),
+        _ => Vec::new(),
     }
 }
 
@@ -262,19 +267,10 @@ impl RecordedResponse {
     /// The body bytes as the server sent them; for an omitted body, a stand-in of the same
     /// length.
     pub fn body_bytes(&self) -> Vec<u8> {
-        if let Some(b) = &self.body {
-            return serde_json::to_vec(b).unwrap_or_default();
+        match &self.body {
+            Some(b) => serde_json::to_vec(b).unwrap_or_default(),
+            None => kept_bytes(self.text.as_deref(), self.base64.as_deref(), self.omitted.as_ref()),
         }
-        if let Some(t) = &self.text {
-            return t.as_bytes().to_vec();
-        }
-        if let Some(b) = &self.base64 {
-            return base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default();
-        }
-        if let Some(o) = &self.omitted {
-            return o.stand_in();
-        }
-        Vec::new()
     }
 
     /// Sets the body from the bytes received: JSON when the content type says so (or none
