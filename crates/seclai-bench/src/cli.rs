@@ -48,7 +48,7 @@ pub fn measure_child(args: &[String]) {
 
 /// Runs `cmd` through `seclai-bench measure`: its wall time (ms) and peak RSS (KiB), and the
 /// helper's own (the floor of the RSS figure).
-fn run_once(cmd: &mut Command) -> (f64, u64, u64) {
+pub fn run_once(cmd: &mut Command) -> (f64, u64, u64) {
     let mut helper = Command::new(std::env::current_exe().expect("exe"));
     helper.arg("measure").arg(cmd.get_program()).args(cmd.get_args());
     for (k, v) in cmd.get_envs() {

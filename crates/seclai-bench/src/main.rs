@@ -1,4 +1,4 @@
-//! `cargo run --profile bench-fast -p seclai-bench -- [all|get|get16|list|bigpage|sse|files|decode|cli] [--reps N]`
+//! `cargo run --profile bench-fast -p seclai-bench -- [all|get|get16|list|bigpage|sse|parse|files|decode|cli|startup] [--reps N]`
 //!
 //! Measures `seclai` side by side with a hand-written floor (plain reqwest + serde_json doing the
 //! same work) against a lean loopback server running in its own process. Every workload runs in
@@ -7,6 +7,7 @@
 
 mod cli;
 mod server;
+mod startup;
 mod workloads;
 
 use std::io::{BufRead, BufReader};
@@ -43,8 +44,13 @@ fn child(args: &[String]) {
     let url = get("--url").expect("--url");
     let reps: usize = get("--reps").and_then(|v| v.parse().ok()).unwrap_or(5);
     let arg: usize = get("--arg").and_then(|v| v.parse().ok()).unwrap_or(2000);
-    let spawned = get("--mode").as_deref() == Some("spawn");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let mode = get("--mode").unwrap_or_default();
+    let spawned = mode == "spawn";
+    let rt = if mode == "current" {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+    } else {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+    };
     let warm = !matches!(name.as_str(), "upload" | "download");
     let work = async move {
         let clients = workloads::Clients::new(&url);
@@ -62,7 +68,8 @@ fn child(args: &[String]) {
         }
         (wall, cpu, units)
     };
-    // `main`: the workload is the future `#[tokio::main]` blocks on; `spawn`: a task.
+    // `main`: the workload is the future `#[tokio::main]` blocks on; `spawn`: a task;
+    // `current`: the future a current-thread runtime blocks on.
     let (wall, cpu, units) =
         if spawned { rt.block_on(async { tokio::spawn(work).await.expect("task") }) } else { rt.block_on(work) };
     println!(
@@ -236,6 +243,40 @@ fn decode_rows() -> Vec<String> {
     out
 }
 
+/// Row 4d: the event-stream parsers alone, in this process, over the 100,000-token stream cut
+/// into the chunks the server sends.
+fn parse_rows() -> Vec<String> {
+    let body = server::sse_body(100_000);
+    let chunks: Vec<&[u8]> = body.chunks(server::CHUNK).collect();
+    let time = |f: &dyn Fn() -> u64| {
+        let mut samples = Vec::new();
+        for _ in 0..15 {
+            let t0 = Instant::now();
+            std::hint::black_box(f());
+            samples.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        median(samples)
+    };
+    let floor = |all: bool| {
+        let mut p = workloads::FloorParser::default();
+        for c in &chunks {
+            p.push(c, all).expect("floor parses");
+        }
+        p.events
+    };
+    let sdk = |all: bool| workloads::sdk_parse(&chunks, all).expect("sdk parses");
+    assert_eq!(floor(true), sdk(true), "both parsers see every event");
+    let mut out = Vec::new();
+    for (what, all) in [("every event decoded", true), ("only init and done decoded", false)] {
+        let (f, s) = (time(&|| floor(all)), time(&|| sdk(all)));
+        out.push(format!(
+            "| 4d. parse the 100,000-token stream in memory ({what}) | floor {f:.2} ms | seclai::sse {s:.2} ms | {:.2}x |",
+            s / f
+        ));
+    }
+    out
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -269,6 +310,11 @@ fn suite(args: &[String]) {
         .unwrap_or(15);
     let on = |w: &str| which == "all" || which == w;
     let started = Instant::now();
+    if which == "parse" {
+        println!("| parsing alone | floor | seclai | seclai vs floor |\n|---|---|---|---|");
+        println!("{}", parse_rows().join("\n"));
+        return;
+    }
     let server = start_server(100_000);
     let port = server.1;
     let mut table = vec![
@@ -280,7 +326,7 @@ fn suite(args: &[String]) {
             rounds(port, name, sides, mode, reps, arg)
         };
     if on("get") {
-        for mode in ["main", "spawn"] {
+        for mode in ["main", "spawn", "current"] {
             let r = pair("get", 2000, &["floor", "sdk"], mode, reps);
             table.extend(rows(&format!("1. 2,000 sequential GET /agents/{{id}} ({mode})"), "call", &r, |v| {
                 per_second(v, "calls")
@@ -318,12 +364,18 @@ fn suite(args: &[String]) {
         }));
     }
     if on("sse") {
-        for mode in ["main", "spawn"] {
+        for mode in ["main", "spawn", "current"] {
             let r = pair("sse", 0, &["floor", "sdk", "sdk-tokens"], mode, reps);
             let bytes = server::sse_body(100_000).len() as f64;
             table.extend(rows(&format!("4. stream 100,000 token events ({mode})"), "event", &r, |v| {
                 let s = v["wall_ms"].as_f64().unwrap_or(1.0) / 1e3;
                 format!("{:.0} events/s, {:.0} MB/s", v["units"].as_f64().unwrap_or(0.0) / s, bytes / s / 1e6)
+            }));
+        }
+        for mode in ["main", "spawn", "current"] {
+            let r = pair("wait", 0, &["floor", "sdk"], mode, reps);
+            table.extend(rows(&format!("4c. run_and_wait over 100,000 tokens ({mode})"), "run", &r, |v| {
+                format!("{:.0} runs/s", 1e3 / v["wall_ms"].as_f64().unwrap_or(1.0))
             }));
         }
     }
@@ -362,6 +414,16 @@ fn suite(args: &[String]) {
             "\n| command line (fresh process per call) | side | median wall | vs curl | peak RSS (floor: the measuring helper's own) |\n|---|---|---|---|---|"
         );
         println!("{}", cli::rows(port, reps).join("\n"));
+    }
+    if on("sse") {
+        println!("\n| parsing alone | floor | seclai | seclai vs floor |\n|---|---|---|---|");
+        println!("{}", parse_rows().join("\n"));
+    }
+    if on("startup") {
+        println!(
+            "\n| start-up and size (fresh process per run) | side | median wall | vs floor | peak RSS (own VmHWM) | vs floor |\n|---|---|---|---|---|---|"
+        );
+        println!("{}", startup::rows(&format!("http://127.0.0.1:{port}"), reps).join("\n"));
     }
     if on("decode") {
         println!("\n| decoding | with | rate | throughput | for comparison |\n|---|---|---|---|---|");

@@ -19,7 +19,7 @@ pub const BIG_PAGE_AGENTS: usize = 6_500;
 /// Page numbers from this one up answer the large page.
 pub const BIG_PAGE: usize = 1_000;
 /// Bytes of one chunk of a streamed answer (as a network would cut it).
-const CHUNK: usize = 16 * 1024;
+pub const CHUNK: usize = 16 * 1024;
 
 /// A realistic agent of about 400 bytes.
 pub fn agent(i: usize) -> Value {

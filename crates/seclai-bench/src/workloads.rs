@@ -51,7 +51,9 @@ pub async fn run(name: &str, side: &str, c: &Clients, arg: usize) -> R<u64> {
         ("bigpage", _) => big_page_floor(c, arg, true).await,
         ("sse", "sdk") => sse_sdk(c, false).await,
         ("sse", "sdk-tokens") => sse_sdk(c, true).await,
-        ("sse", _) => sse_floor(c).await,
+        ("sse", _) => sse_floor(c, true).await,
+        ("wait", "sdk") => wait_sdk(c).await,
+        ("wait", _) => sse_floor(c, false).await,
         ("upload", "sdk") => upload_sdk(c).await,
         ("upload", _) => upload_floor(c).await,
         ("download", "sdk") => download_sdk(c).await,
@@ -172,13 +174,24 @@ async fn sse_sdk(c: &Clients, tokens_only: bool) -> R<u64> {
 }
 
 #[derive(Deserialize)]
-struct Token {
+pub struct Token {
     #[allow(dead_code)]
     token: String,
 }
 
-/// The floor: split events on blank lines, read `event:` and `data:`, parse the JSON.
-async fn sse_floor(c: &Clients) -> R<u64> {
+/// `run_and_wait`: the run's final state, from a stream of 100,000 tokens it does not look at.
+async fn wait_sdk(c: &Clients) -> R<u64> {
+    let done = c.sdk.agents().runs().run_and_wait(AGENT, stream_body()).send().await?;
+    if done.completion != seclai::runs::Completion::Stream {
+        return Err(format!("the run finished by {:?}", done.completion).into());
+    }
+    std::hint::black_box(done);
+    Ok(1)
+}
+
+/// The floor: split events on blank lines, read `event:` and `data:`, parse the JSON: of every
+/// event, or (`all` false, the floor of waiting for the end) only of `init` and `done`.
+async fn sse_floor(c: &Clients, all: bool) -> R<u64> {
     let r = c
         .http
         .post(format!("{}/agents/{AGENT}/runs/stream", c.url))
@@ -189,10 +202,25 @@ async fn sse_floor(c: &Clients) -> R<u64> {
         .await?
         .error_for_status()?;
     let mut body = r.bytes_stream();
-    let mut buf: Vec<u8> = Vec::new();
-    let mut n = 0u64;
+    let mut parser = FloorParser::default();
     while let Some(chunk) = body.next().await {
-        buf.extend_from_slice(&chunk?);
+        parser.push(&chunk?, all)?;
+    }
+    Ok(if all { parser.events } else { 1 })
+}
+
+/// The floor's event-stream parser: split events on blank lines, read `event:` and `data:`,
+/// parse the JSON of every event (`all`), or only of `init` and `done`.
+#[derive(Default)]
+pub struct FloorParser {
+    buf: Vec<u8>,
+    pub events: u64,
+}
+
+impl FloorParser {
+    pub fn push(&mut self, chunk: &[u8], all: bool) -> R<()> {
+        self.buf.extend_from_slice(chunk);
+        let buf = &self.buf;
         let mut start = 0;
         while let Some(end) = buf[start..].windows(2).position(|w| w == b"\n\n").map(|i| i + start) {
             let block = &buf[start..end];
@@ -209,6 +237,7 @@ async fn sse_floor(c: &Clients) -> R<u64> {
                 continue;
             }
             match event {
+                b"stream_token" if !all => {}
                 b"stream_token" => {
                     std::hint::black_box(serde_json::from_slice::<Token>(data)?);
                 }
@@ -219,11 +248,37 @@ async fn sse_floor(c: &Clients) -> R<u64> {
                     std::hint::black_box(serde_json::from_slice::<serde_json::Value>(data)?);
                 }
             }
-            n += 1;
+            self.events += 1;
         }
-        buf.drain(..start);
+        self.buf.drain(..start);
+        Ok(())
     }
-    Ok(n)
+}
+
+/// The SDK's decoder doing the floor's work: every event's JSON (`all`), or only `init`'s and
+/// `done`'s, the others passed over by name.
+pub fn sdk_parse(chunks: &[&[u8]], all: bool) -> R<u64> {
+    let mut decoder = seclai::sse::SseDecoder::new();
+    let mut events = 0;
+    for chunk in chunks {
+        decoder.push(chunk);
+        while let Some(e) = decoder.next_ref() {
+            match e.event {
+                "stream_token" if !all => {}
+                "stream_token" => {
+                    std::hint::black_box(serde_json::from_slice::<Token>(e.data)?);
+                }
+                "init" | "done" => {
+                    std::hint::black_box(serde_json::from_slice::<AgentRunResponse>(e.data)?);
+                }
+                _ => {
+                    std::hint::black_box(serde_json::from_slice::<serde_json::Value>(e.data)?);
+                }
+            }
+            events += 1;
+        }
+    }
+    Ok(events)
 }
 
 /// The file the upload workload sends (created by the parent).

@@ -262,6 +262,13 @@ impl ClientBuilder {
     /// replaced. There is no way to hand the SDK a ready `reqwest::Client`, because its redirect
     /// policy could not be checked. Clones of a [`Client`] share one connection pool.
     ///
+    /// `configure` may run twice: for the client of `http://` URLs, built by `build()` without
+    /// the system's trust roots (roots you add are kept), and for the client of `https://` URLs,
+    /// built with reqwest's trust settings when the first such URL is sent (reading the system
+    /// certificate store costs a few milliseconds that a plain-HTTP program never pays). A
+    /// proxy reached over TLS for plain-HTTP URLs is honoured when it comes from the environment
+    /// (`HTTP_PROXY`, `ALL_PROXY`); set here, it needs roots you add here.
+    ///
     /// ```
     /// let client = seclai::Client::builder()
     ///     .api_key("sk-example-key")
@@ -300,7 +307,7 @@ impl ClientBuilder {
             );
         }
         let user_agent = headers.get(USER_AGENT).cloned().unwrap_or_else(|| HeaderValue::from_static("seclai-rust"));
-        let http = crate::transport::http_client(self.connect_timeout, self.configure_http.as_ref())?;
+        let http = crate::transport::Http::new(self.connect_timeout, self.configure_http.clone())?;
         // Static secrets are known now; tokens join the set as the client first uses them.
         let sensitive_defaults = self
             .default_headers

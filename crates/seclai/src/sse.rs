@@ -2,9 +2,10 @@
 //!
 //! Written here rather than taken from a crate: the SSE crates for reqwest target reqwest
 //! 0.11/0.12, and the generic ones copy every line into a `String`. This decoder is
-//! incremental (events may be split across any chunk boundary, `\r\n` included), keeps one
-//! reusable buffer per field, does not allocate per line, and hands the `data` of each event
-//! out as bytes so that the caller can parse JSON straight from it.
+//! incremental (events may be split across any chunk boundary, `\r\n` included), finds line
+//! ends with `memchr`, does not copy an event that arrived in one chunk (its name and data are
+//! handed out as ranges of the chunk), and hands the `data` out as bytes so that the caller can
+//! parse JSON straight from it.
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -51,17 +52,35 @@ impl SseEventRef<'_> {
     }
 }
 
+/// Where the `data` of the event being read lies: most events are read from one chunk, and
+/// their data is then a range of the decoder's buffer (no copy); it is copied into its own
+/// buffer only when it spans a chunk boundary or several lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    /// No such field in this event.
+    #[default]
+    Absent,
+    /// `start..end` of the decoder's buffer.
+    Buf(usize, usize),
+    /// The field's own buffer.
+    Owned,
+}
+
 /// The fields of the event being read; buffers are reused from one event to the next.
 #[derive(Debug, Default)]
 struct Fields {
-    event: String,
-    data: Vec<u8>,
-    has_data: bool,
+    /// The `event` field was seen in this event; its value is `event_name`.
+    has_event: bool,
+    /// Kept from one event to the next: most events repeat the previous one's name, which is
+    /// then compared, not copied or validated again.
+    event_name: String,
+    data: Span,
+    data_owned: Vec<u8>,
     last_id: Option<String>,
     retry: Option<u64>,
     /// Some field of an event was seen since the last dispatch.
     in_event: bool,
-    /// The event ready to hand out (its buffers stay valid until the next call).
+    /// The event ready to hand out (its spans stay valid until the next call).
     ready: bool,
     ready_retry: Option<u64>,
     /// An event grew beyond [`MAX_EVENT_BYTES`].
@@ -69,40 +88,69 @@ struct Fields {
 }
 
 impl Fields {
-    /// Processes one line (without its terminator); returns true when an event is ready.
-    fn line(&mut self, line: &[u8]) -> bool {
+    fn data_len(&self) -> usize {
+        match self.data {
+            Span::Absent => 0,
+            Span::Buf(start, end) => end - start,
+            Span::Owned => self.data_owned.len(),
+        }
+    }
+
+    /// Processes the line `buf[start..end]` (without its terminator); returns true when an
+    /// event is ready.
+    fn line(&mut self, buf: &[u8], start: usize, end: usize) -> bool {
+        let line = &buf[start..end];
         if line.is_empty() {
             return self.dispatch();
         }
         if line[0] == b':' {
             return false; // a comment: keep-alive
         }
-        let (name, value) = match line.iter().position(|&b| b == b':') {
-            Some(i) => {
-                let v = &line[i + 1..];
-                (&line[..i], v.strip_prefix(b" ").unwrap_or(v))
+        // The two fields of nearly every line first, without searching for the colon.
+        let (name, colon) = if line.starts_with(b"data:") {
+            (&b"data"[..], Some(4))
+        } else if line.starts_with(b"event:") {
+            (&b"event"[..], Some(5))
+        } else {
+            match memchr::memchr(b':', line) {
+                Some(i) => (&line[..i], Some(i)),
+                None => (line, None),
             }
-            None => (line, &b""[..]),
         };
+        let value_start = match colon {
+            Some(i) => start + i + 1 + usize::from(line.get(i + 1) == Some(&b' ')),
+            None => end,
+        };
+        let value = &buf[value_start..end];
         match name {
             b"data" => {
-                if self.data.len() + value.len() > MAX_EVENT_BYTES {
+                let len = self.data_len();
+                if len + value.len() > MAX_EVENT_BYTES {
                     self.overflow = true;
                     return false;
                 }
-                if self.has_data {
-                    self.data.push(b'\n');
+                match self.data {
+                    Span::Absent => self.data = Span::Buf(value_start, end),
+                    Span::Buf(s, e) => {
+                        self.data_owned.clear();
+                        self.data_owned.extend_from_slice(&buf[s..e]);
+                        self.data_owned.push(b'\n');
+                        self.data_owned.extend_from_slice(value);
+                        self.data = Span::Owned;
+                    }
+                    Span::Owned => {
+                        self.data_owned.push(b'\n');
+                        self.data_owned.extend_from_slice(value);
+                    }
                 }
-                self.data.extend_from_slice(value);
-                self.has_data = true;
                 self.in_event = true;
             }
             b"event" => {
-                self.event.clear();
-                match std::str::from_utf8(value) {
-                    Ok(v) => self.event.push_str(v),
-                    Err(_) => self.event.push_str(&String::from_utf8_lossy(value)),
+                if self.event_name.as_bytes() != value {
+                    self.event_name.clear();
+                    self.event_name.push_str(&String::from_utf8_lossy(value));
                 }
+                self.has_event = true;
                 self.in_event = true;
             }
             b"id" if !value.contains(&0) => {
@@ -121,14 +169,10 @@ impl Fields {
     fn dispatch(&mut self) -> bool {
         self.in_event = false;
         let retry = self.retry.take();
-        if !self.has_data {
+        if self.data == Span::Absent {
             // No data: nothing is dispatched, and the event name is reset.
-            self.event.clear();
+            self.has_event = false;
             return false;
-        }
-        self.has_data = false;
-        if self.event.is_empty() {
-            self.event.push_str("message");
         }
         self.ready = true;
         self.ready_retry = retry;
@@ -139,9 +183,31 @@ impl Fields {
     fn consume(&mut self) {
         if self.ready {
             self.ready = false;
-            self.event.clear();
-            self.data.clear();
+            self.has_event = false;
+            self.data = Span::Absent;
         }
+    }
+
+    /// Copies the data of the event being read out of `buf`, which is about to drop the bytes
+    /// it lies in.
+    fn own(&mut self, buf: &[u8]) {
+        if let Span::Buf(s, e) = self.data {
+            self.data_owned.clear();
+            self.data_owned.extend_from_slice(&buf[s..e]);
+            self.data = Span::Owned;
+        }
+    }
+
+    /// The ready event, borrowed from `buf` and the fields' buffers.
+    fn event_ref<'a>(&'a self, buf: &'a [u8]) -> SseEventRef<'a> {
+        // An event without a name, or with an empty one, is a `message`.
+        let event = if self.has_event && !self.event_name.is_empty() { &self.event_name } else { "message" };
+        let data = match self.data {
+            Span::Absent => &[][..],
+            Span::Buf(s, e) => &buf[s..e],
+            Span::Owned => &self.data_owned,
+        };
+        SseEventRef { event, data, id: self.last_id.as_deref(), retry: self.ready_retry }
     }
 }
 
@@ -180,6 +246,9 @@ impl SseDecoder {
             self.pending_cr = false;
         }
         if self.pos > 0 {
+            // The event handed out is gone; the one being read keeps its values.
+            self.fields.consume();
+            self.fields.own(&self.buf);
             // Drop what was read; BytesMut moves its start, or compacts when it must grow.
             self.buf.advance(self.pos);
             self.scanned -= self.pos;
@@ -209,7 +278,7 @@ impl SseDecoder {
         }
         loop {
             let from = self.scanned.max(self.pos);
-            let Some(offset) = memchr2(b'\n', b'\r', &self.buf[from..]) else {
+            let Some(offset) = line_end(&self.buf[from..]) else {
                 self.scanned = self.buf.len();
                 if self.buf.len() - self.pos > MAX_EVENT_BYTES {
                     self.fields.overflow = true;
@@ -232,14 +301,8 @@ impl SseDecoder {
             if self.fields.overflow {
                 return None;
             }
-            if self.fields.line(&self.buf[start..end]) {
-                let f = &self.fields;
-                return Some(SseEventRef {
-                    event: &f.event,
-                    data: &f.data,
-                    id: f.last_id.as_deref(),
-                    retry: f.ready_retry,
-                });
+            if self.fields.line(&self.buf, start, end) {
+                return Some(self.fields.event_ref(&self.buf));
             }
         }
     }
@@ -257,10 +320,16 @@ impl SseDecoder {
     }
 }
 
-/// The position of the first `a` or `b` in `haystack`.
+/// The position of the first `\n` or `\r`. Most lines of a run's stream are shorter than 32
+/// bytes, where a plain loop beats `memchr`'s vector code (which needs 32 bytes to start);
+/// long lines (a `done` event's data) are searched with `memchr`.
 #[inline]
-fn memchr2(a: u8, b: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&x| x == a || x == b)
+fn line_end(haystack: &[u8]) -> Option<usize> {
+    let head = haystack.len().min(32);
+    match haystack[..head].iter().position(|&b| b == b'\n' || b == b'\r') {
+        Some(i) => Some(i),
+        None => memchr::memchr2(b'\n', b'\r', &haystack[head..]).map(|i| i + head),
+    }
 }
 
 #[cfg(test)]
@@ -289,8 +358,8 @@ mod tests {
 
     #[test]
     fn events_comments_and_default_names() {
-        let got = all(&[b": keepalive\n\nevent: init\ndata: {\"a\":1}\n\ndata: plain\n\n"]);
-        assert_eq!(pairs(&got), vec![ev("init", "{\"a\":1}"), ev("message", "plain")]);
+        let got = all(&[b": keepalive\n\nevent: init\ndata: {\"a\":1}\n\ndata: plain\n\nevent:\ndata: x\n\n"]);
+        assert_eq!(pairs(&got), vec![ev("init", "{\"a\":1}"), ev("message", "plain"), ev("message", "x")]);
     }
 
     #[test]

@@ -78,12 +78,9 @@ impl SsoSession {
         let config_dir = config_dir.as_ref().to_path_buf();
         let env = |k: &str| std::env::var(k).ok();
         let p = sso::load_profile(&config_dir, profile, &env).map_err(Error::config)?;
-        // The token endpoint's answers are never followed elsewhere: the code and the refresh
-        // token stay with its origin.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        // Redirects are followed only on the token endpoint's origin: the code and the refresh
+        // token stay with it.
+        let http = crate::transport::Http::new(crate::config::DEFAULT_CONNECT_TIMEOUT, None)?;
         let source = SsoTokenSource::new(p, &config_dir, http, crate::redact::Secrets::new(Vec::new()));
         Ok(Self { source, config_dir })
     }

@@ -78,20 +78,114 @@ pub fn install_crypto_provider() {
 /// A user's adjustments of the HTTP client (proxies, trust roots, pool sizes).
 pub(crate) type ConfigureHttp = std::sync::Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
 
-/// Builds the reqwest client: the user's adjustments first, then what the SDK's guarantees
-/// rest on (the redirect policy), so that an adjustment cannot undo them.
-pub(crate) fn http_client(connect_timeout: Duration, configure: Option<&ConfigureHttp>) -> Result<reqwest::Client> {
-    install_crypto_provider();
+/// The reqwest clients underneath one `seclai::Client`, chosen by the scheme of each URL.
+///
+/// Building a reqwest client with TLS reads and parses the whole system certificate store
+/// (about 150 files, 19 million instructions, 1-2 MiB: nine tenths of what building a client
+/// costs). A program that talks plain HTTP (the local mock, a sidecar) never needs it, and one
+/// that talks HTTPS needs it only for its first connection. So `http://` URLs go through a
+/// client built without the system's trust roots (it keeps the roots a user adds in
+/// `configure_http`), and the TLS client is built, with reqwest's own trust settings and the
+/// user's adjustments, the first time an `https://` URL is sent, once for all clones.
+///
+/// A proxy named for plain-HTTP URLs in the environment (`HTTP_PROXY`, `ALL_PROXY`) with an
+/// `https://` address makes plain-HTTP URLs use the TLS client too.
+#[derive(Clone)]
+pub(crate) struct Http {
+    inner: std::sync::Arc<HttpInner>,
+}
+
+struct HttpInner {
+    /// For `http://` URLs (and for building multipart bodies).
+    plain: reqwest::Client,
+    /// `plain` is not used for `http://` URLs (a TLS proxy is configured for them).
+    plain_needs_tls: bool,
+    #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+    tls: std::sync::OnceLock<std::result::Result<reqwest::Client, String>>,
+    #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+    connect_timeout: Duration,
+    #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+    configure: Option<ConfigureHttp>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http").finish_non_exhaustive()
+    }
+}
+
+impl Http {
+    /// Builds the plain-HTTP client now (so that a bad adjustment is reported by
+    /// `ClientBuilder::build`); the TLS client waits for its first `https://` URL.
+    pub(crate) fn new(connect_timeout: Duration, configure: Option<ConfigureHttp>) -> Result<Self> {
+        install_crypto_provider();
+        let builder = builder(connect_timeout, configure.as_ref());
+        // Only the roots the user added (none by default): the system's are never read here.
+        #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+        let builder = builder.tls_certs_only(std::iter::empty());
+        let plain = builder.build().map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            inner: std::sync::Arc::new(HttpInner {
+                plain,
+                plain_needs_tls: tls_proxy_for_plain_http(),
+                #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+                tls: std::sync::OnceLock::new(),
+                #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+                connect_timeout,
+                #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+                configure,
+            }),
+        })
+    }
+
+    /// The client that sends `url`.
+    pub(crate) fn for_url(&self, url: &Url) -> Result<&reqwest::Client> {
+        if url.scheme() == "http" && !self.inner.plain_needs_tls {
+            return Ok(&self.inner.plain);
+        }
+        self.tls()
+    }
+
+    /// The client for anything that does not connect (building a request's body).
+    pub(crate) fn plain(&self) -> &reqwest::Client {
+        &self.inner.plain
+    }
+
+    #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+    fn tls(&self) -> Result<&reqwest::Client> {
+        let inner = &self.inner;
+        let built = inner.tls.get_or_init(|| {
+            tracing::debug!("building the TLS client (reading the trust roots)");
+            builder(inner.connect_timeout, inner.configure.as_ref()).build().map_err(|e| e.to_string())
+        });
+        built.as_ref().map_err(|e| Error::config(format!("cannot build the HTTPS client: {e}")))
+    }
+
+    /// Without a TLS feature there is one client; reqwest reports `https://` URLs itself.
+    #[cfg(not(any(feature = "rustls", feature = "rustls-ring")))]
+    fn tls(&self) -> Result<&reqwest::Client> {
+        Ok(&self.inner.plain)
+    }
+}
+
+/// The user's adjustments first, then what the SDK's guarantees rest on (the redirect policy),
+/// so that an adjustment cannot undo them.
+fn builder(connect_timeout: Duration, configure: Option<&ConfigureHttp>) -> reqwest::ClientBuilder {
     let mut builder =
         reqwest::Client::builder().connect_timeout(connect_timeout).pool_idle_timeout(Duration::from_secs(60));
     if let Some(configure) = configure {
         builder = configure(builder);
     }
-    builder
-        .redirect(redirect_policy())
-        .referer(false)
-        .build()
-        .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))
+    builder.redirect(redirect_policy()).referer(false)
+}
+
+/// Whether the environment routes plain-HTTP URLs through a proxy reached over TLS (the
+/// variables reqwest's system proxy reads for `http://` URLs).
+fn tls_proxy_for_plain_http() -> bool {
+    ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .any(|v| v.trim().get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")))
 }
 
 /// What an operation accepts as its successful answer.

@@ -252,7 +252,7 @@ async fn send<T: serde::de::DeserializeOwned>(call: Call, parts: UploadParts, ma
     let one_shot = matches!(file.source, Source::Reader(..));
     #[cfg(feature = "record")]
     let recorded = if call.client.is_recording() { Some(recorded_parts(&file, length, &fields).await?) } else { None };
-    let spec = FormSpec { file, length, fields, progress, http: call.client.http().clone() };
+    let spec = FormSpec { file, length, fields, progress, http: call.client.http().plain().clone() };
     let source = if one_shot {
         FormSource::Once(Mutex::new(Some(spec.build()?)))
     } else {

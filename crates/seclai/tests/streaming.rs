@@ -399,3 +399,49 @@ async fn a_stream_whose_answer_never_starts_times_out_on_the_wait_for_it() {
     let e = c.agents().runs().stream("a1", body()).idle_timeout(Duration::from_millis(250)).send().await.unwrap_err();
     assert!(matches!(e, Error::Timeout { after, .. } if after == Duration::from_millis(250)), "{e:?}");
 }
+
+#[tokio::test]
+async fn run_and_wait_passes_over_tokens_undecoded_and_keeps_its_fallback_rules() {
+    // Token events whose data is not even JSON: `stream()` reports the first one, while
+    // `run_and_wait`, which never looks at the text, passes over them by name.
+    let mut bytes = event("init", run(RUN, "pending"));
+    for _ in 0..3 {
+        bytes.extend(b"event: stream_token\ndata: not json {\n\n".to_vec());
+    }
+    bytes.extend(event("done", run(RUN, "completed")));
+    let s = server(whole(bytes.clone()), "completed").await;
+    let c = client(&s.url);
+    let mut events = c.agents().runs().stream("a1", body()).send().await.unwrap();
+    assert!(matches!(events.next().await, Some(Ok(RunEvent::Init(_)))));
+    assert!(matches!(events.next().await, Some(Err(Error::Decode(_)))), "a bad token is an error when read");
+    let done = c.agents().runs().run_and_wait("a1", body()).send().await.unwrap();
+    assert_eq!(done.completion, Completion::Stream);
+    assert_eq!(done.run.status, types::AgentRunStatus::Completed);
+
+    // No `init`: the run is named by a status event; tokens follow, then the stream ends early.
+    // The run id still comes from the status event, and the run is polled.
+    let mut bytes = event("status", json!({"run_id": RUN, "status": "processing"}));
+    for t in ["a", "b"] {
+        bytes.extend(event("stream_token", json!({"token": t})));
+    }
+    let s = server(whole(bytes), "completed").await;
+    let done = client(&s.url).agents().runs().run_and_wait("a1", body()).send().await.unwrap();
+    assert_eq!(done.completion, Completion::Polling(FallbackReason::EndedEarly));
+    assert_eq!(s.requests().len(), 2, "the stream, then one poll of the run the status named");
+
+    // A `done` after many tokens in small chunks (events cut across chunk boundaries).
+    let mut bytes = event("init", run(RUN, "pending"));
+    for i in 0..500 {
+        bytes.extend(event("stream_token", json!({"token": format!("w{i} ")})));
+    }
+    bytes.extend(event("done", run(RUN, "completed")));
+    let chunks: Vec<(Duration, Vec<u8>)> = bytes.chunks(7).map(|c| (Duration::ZERO, c.to_vec())).collect();
+    let s = server(Reply::sse(chunks.clone(), End::Finish), "failed").await;
+    let done = client(&s.url).agents().runs().run_and_wait("a1", body()).send().await.unwrap();
+    assert_eq!((done.completion, done.run.status), (Completion::Stream, types::AgentRunStatus::Completed));
+    let s = server(Reply::sse(chunks, End::Finish), "failed").await;
+    let tokens: Vec<String> =
+        client(&s.url).agents().runs().stream("a1", body()).send().await.unwrap().tokens().try_collect().await.unwrap();
+    assert_eq!(tokens.len(), 500);
+    assert_eq!(tokens[499], "w499 ");
+}

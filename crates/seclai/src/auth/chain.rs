@@ -78,7 +78,11 @@ impl CredentialChain {
 
     /// The credential of the first link that matches, and the account id an SSO profile
     /// names.
-    pub(crate) fn resolve(&self, http: &reqwest::Client, secrets: &Secrets) -> Result<(Credential, Option<String>)> {
+    pub(crate) fn resolve(
+        &self,
+        http: &crate::transport::Http,
+        secrets: &Secrets,
+    ) -> Result<(Credential, Option<String>)> {
         let header = HeaderName::from_bytes(self.api_key_header.as_bytes())
             .map_err(|_| Error::config(format!("`{}` is not a valid header name", self.api_key_header)))?;
         if let Some(key) = &self.api_key {

@@ -150,7 +150,7 @@ struct TokenResponse {
 pub(crate) struct SsoTokenSource {
     profile: SsoProfile,
     cache_path: PathBuf,
-    http: reqwest::Client,
+    http: crate::transport::Http,
     /// The client's secrets: the tokens read or refreshed here join them, and the token
     /// endpoint's error messages are redacted with them.
     secrets: crate::redact::Secrets,
@@ -163,11 +163,18 @@ impl SsoTokenSource {
     pub(crate) fn new(
         profile: SsoProfile,
         config_dir: &Path,
-        http: reqwest::Client,
+        http: crate::transport::Http,
         secrets: crate::redact::Secrets,
     ) -> Self {
         let cache_path = config_dir.join("sso").join("cache").join(profile.cache_file_name());
         Self { profile, cache_path, http, secrets, current: tokio::sync::Mutex::new(None) }
+    }
+
+    /// Posts a form to the token endpoint (through the TLS client for an `https://` one).
+    async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> std::result::Result<reqwest::Response, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+        let http = self.http.for_url(&parsed).map_err(|e| e.to_string())?;
+        http.post(parsed).form(form).send().await.map_err(|e| e.to_string())
     }
 
     /// Remembers every token of a cache entry as a secret.
@@ -225,7 +232,7 @@ impl SsoTokenSource {
             ("redirect_uri", redirect_uri),
             ("code_verifier", verifier),
         ];
-        let response = self.http.post(&url).form(&form).send().await.map_err(|e| {
+        let response = self.post_form(&url, &form).await.map_err(|e| {
             Error::config(format!("SSO profile `{}`: the token endpoint {url} is unreachable: {e}", self.profile.name))
         })?;
         let status = response.status();
@@ -308,7 +315,7 @@ impl SsoTokenSource {
             ("refresh_token", refresh_token),
         ];
         tracing::debug!(profile = %self.profile.name, "refreshing the SSO access token");
-        let response = self.http.post(&url).form(&form).send().await.map_err(|e| {
+        let response = self.post_form(&url, &form).await.map_err(|e| {
             Error::config(format!("SSO profile `{}`: the token endpoint {url} is unreachable: {e}", self.profile.name))
         })?;
         let status = response.status();

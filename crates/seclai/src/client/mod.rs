@@ -44,7 +44,7 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: transport::Http,
     pub(crate) base_url: String,
     /// `base_url` parsed once: each request's URL is this with its path set, so the scheme and
     /// host are not parsed again per request (a fifth of a loopback call's client CPU).
@@ -98,7 +98,7 @@ impl Client {
         Self { inner: Arc::new(inner) }
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
+    pub(crate) fn http(&self) -> &transport::Http {
         &self.inner.http
     }
 

@@ -139,7 +139,8 @@ impl Client {
             }
 
             let send = async {
-                match inner.http.execute(request).await {
+                let http = inner.http.for_url(request.url()).map_err(Attempt::Refused)?;
+                match http.execute(request).await {
                     Ok(response) if response.status().is_redirection() && req.expect == Expect::File => {
                         self.follow_without_credentials(&req, response, timeout, context).await
                     }
@@ -270,7 +271,8 @@ impl Client {
             if timeout.is_some() {
                 *request.timeout_mut() = timeout;
             }
-            response = self.inner.http.execute(request).await.map_err(Attempt::Failed)?;
+            let http = self.inner.http.for_url(request.url()).map_err(Attempt::Refused)?;
+            response = http.execute(request).await.map_err(Attempt::Failed)?;
         }
         Ok(response)
     }

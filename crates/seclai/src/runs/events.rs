@@ -1,6 +1,5 @@
 //! The typed events of a run's stream, decoded straight from the decoder's buffers.
 
-use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
@@ -57,10 +56,11 @@ pub enum RunEvent {
     },
 }
 
+/// Decoded straight into the `String` the event hands out (borrowing first and copying then
+/// costs more).
 #[derive(Deserialize)]
-struct Token<'a> {
-    #[serde(borrow)]
-    token: Cow<'a, str>,
+struct Token {
+    token: String,
 }
 
 fn json_or_text(data: &[u8]) -> Value {
@@ -94,6 +94,11 @@ impl Origin<'_> {
     /// The typed event of a decoded SSE event.
     pub(super) fn convert(&mut self, e: SseEventRef<'_>) -> Result<RunEvent> {
         let event = match e.event {
+            // The most frequent event first.
+            "stream_token" => match serde_json::from_slice::<Token>(e.data) {
+                Ok(t) => RunEvent::Token(t.token),
+                Err(err) => return Err(self.decode_error(&e, "token".into(), err.to_string())),
+            },
             "init" => {
                 let run = self.decode_run(&e)?;
                 *self.run_id = Some(run.run_id.clone());
@@ -104,10 +109,6 @@ impl Origin<'_> {
                 self.run_id.get_or_insert_with(|| run.run_id.clone());
                 RunEvent::Done(run)
             }
-            "stream_token" => match serde_json::from_slice::<Token>(e.data) {
-                Ok(t) => RunEvent::Token(t.token.into_owned()),
-                Err(err) => return Err(self.decode_error(&e, "token".into(), err.to_string())),
-            },
             "stream_end" => RunEvent::StreamEnd(json_or_text(e.data)),
             "status" => RunEvent::Status(json_or_text(e.data)),
             "timeout" => {

@@ -28,6 +28,9 @@ pub struct RunEventStream {
     /// A JSON answer instead of a stream: its one event.
     single: Option<Result<RunEvent>>,
     finished: bool,
+    /// `stream_token` events are passed over by name, undecoded (for a caller that waits for
+    /// the end and never looks at the text: `run_and_wait`).
+    skip_tokens: bool,
 }
 
 impl std::fmt::Debug for RunEventStream {
@@ -48,6 +51,12 @@ impl RunEventStream {
     /// Only the text tokens.
     pub fn tokens(self) -> Tokens {
         Tokens { events: self }
+    }
+
+    /// Passes over `stream_token` events without decoding them.
+    pub(super) fn skip_tokens(mut self) -> Self {
+        self.skip_tokens = true;
+        self
     }
 }
 
@@ -90,6 +99,9 @@ impl Stream for RunEventStream {
         }
         loop {
             if let Some(event) = this.decoder.next_ref() {
+                if this.skip_tokens && event.event == "stream_token" {
+                    continue;
+                }
                 let mut origin = Origin {
                     context: &this.context,
                     request_id: &this.request_id,
@@ -159,6 +171,7 @@ impl crate::ops::agents::runs::Stream {
             secrets: secrets.clone(),
             single: None,
             finished: false,
+            skip_tokens: false,
         };
         if is_json {
             // Some deployments answer the run itself instead of a stream.

@@ -118,7 +118,8 @@ impl RunAndWait {
         poll_settings.idle_timeout = None;
         let mut last: Option<Box<AgentRunResponse>> = None;
         let streamed = tokio::time::timeout(deadline, async {
-            let mut events = stream.send().await?;
+            // The text is not looked at here: its events are skipped by name, undecoded.
+            let mut events = stream.send().await?.skip_tokens();
             let reason = loop {
                 match events.next().await {
                     Some(Ok(RunEvent::Done(run))) => {
