@@ -1,4 +1,4 @@
-//! `cargo run --profile bench-fast -p seclai-bench -- [all|get|get16|list|bigpage|sse|parse|files|decode|cli|startup] [--reps N]`
+//! `cargo run --profile bench-fast -p seclai-bench -- [all|get|get16|list|bigpage|sse|parse|files|decode|cli|startup|instructions] [--reps N]`
 //!
 //! Measures `seclai` side by side with a hand-written floor (plain reqwest + serde_json doing the
 //! same work) against a lean loopback server running in its own process. Every workload runs in
@@ -6,6 +6,7 @@
 //! are the client's own. Reports medians and the ratio SDK / floor as a Markdown table.
 
 mod cli;
+mod instructions;
 mod server;
 mod startup;
 mod workloads;
@@ -248,14 +249,17 @@ fn decode_rows() -> Vec<String> {
 fn parse_rows() -> Vec<String> {
     let body = server::sse_body(100_000);
     let chunks: Vec<&[u8]> = body.chunks(server::CHUNK).collect();
-    let time = |f: &dyn Fn() -> u64| {
-        let mut samples = Vec::new();
-        for _ in 0..15 {
-            let t0 = Instant::now();
-            std::hint::black_box(f());
-            samples.push(t0.elapsed().as_secs_f64() * 1e3);
+    // The two sides alternate sample by sample, so that a slow moment lands on both.
+    let time = |a: &dyn Fn() -> u64, b: &dyn Fn() -> u64| {
+        let (mut sa, mut sb) = (Vec::new(), Vec::new());
+        for _ in 0..21 {
+            for (f, samples) in [(a, &mut sa), (b, &mut sb)] {
+                let t0 = Instant::now();
+                std::hint::black_box(f());
+                samples.push(t0.elapsed().as_secs_f64() * 1e3);
+            }
         }
-        median(samples)
+        (median(sa), median(sb))
     };
     let floor = |all: bool| {
         let mut p = workloads::FloorParser::default();
@@ -268,7 +272,7 @@ fn parse_rows() -> Vec<String> {
     assert_eq!(floor(true), sdk(true), "both parsers see every event");
     let mut out = Vec::new();
     for (what, all) in [("every event decoded", true), ("only init and done decoded", false)] {
-        let (f, s) = (time(&|| floor(all)), time(&|| sdk(all)));
+        let (f, s) = time(&|| floor(all), &|| sdk(all));
         out.push(format!(
             "| 4d. parse the 100,000-token stream in memory ({what}) | floor {f:.2} ms | seclai::sse {s:.2} ms | {:.2}x |",
             s / f
@@ -424,6 +428,12 @@ fn suite(args: &[String]) {
             "\n| start-up and size (fresh process per run) | side | median wall | vs floor | peak RSS (own VmHWM) | vs floor |\n|---|---|---|---|---|---|"
         );
         println!("{}", startup::rows(&format!("http://127.0.0.1:{port}"), reps).join("\n"));
+    }
+    if on("instructions") {
+        println!(
+            "\n| instructions (callgrind, one repetition) | floor | seclai | seclai vs floor |\n|---|---|---|---|"
+        );
+        println!("{}", instructions::rows(port).join("\n"));
     }
     if on("decode") {
         println!("\n| decoding | with | rate | throughput | for comparison |\n|---|---|---|---|---|");
