@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build-time benchmark (workload 7): a cold `cargo build -p seclai` of a clean copy of the
 # repository, then the incremental rebuild after a one-field edit of the spec.
-# Usage: scripts/bench-build.sh   (prints two lines: cold seconds, and the median of three
-#                                  incremental rebuilds after one-field edits)
+# Usage: scripts/bench-build.sh [CARGO BUILD ARGS...]   (e.g. `--features schemars`; prints two
+#        lines: cold seconds, and the median of three incremental rebuilds after one-field edits)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/seclai-bench-build.XXXXXX)
@@ -15,7 +15,7 @@ export CARGO_TARGET_DIR="$work/target"
 # Dependencies are downloaded first, so the timing is the build alone.
 cargo fetch --quiet
 start=$(date +%s%N)
-cargo build --quiet -p seclai
+cargo build --quiet -p seclai "$@"
 cold_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 # One field added to a response schema, three times (a new field each time): the median is
 # reported with the three runs.
@@ -33,7 +33,7 @@ s = s[:j] + field + s[j:]
 open(p, "w").write(s)
 PY
   start=$(date +%s%N)
-  cargo build --quiet -p seclai
+  cargo build --quiet -p seclai "$@"
   incr+=($(( ($(date +%s%N) - start) / 1000000 )))
 done
 secs() { echo "$(($1 / 1000)).$(( ($1 % 1000) / 100 ))"; }

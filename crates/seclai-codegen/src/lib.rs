@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
-use quote::quote;
+use quote::{ToTokens, quote};
 use serde_json::Value;
 
 /// A failure to read the spec or to generate code from it.
@@ -144,6 +144,24 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
     let Some((_, type_items)) = types else {
         return Err(Error("progenitor output has no `types` module".into()));
     };
+    // JSON Schema of every serde type (the open enums implement it by hand).
+    for item in type_items.iter_mut() {
+        let attrs = match item {
+            syn::Item::Struct(i) => &mut i.attrs,
+            syn::Item::Enum(i) => &mut i.attrs,
+            _ => continue,
+        };
+        // (Constrained strings derive only `Serialize`; their `Deserialize` is written out.)
+        let derives_serde = attrs
+            .iter()
+            .any(|a| a.path().is_ident("derive") && a.meta.to_token_stream().to_string().contains("Serialize"));
+        if derives_serde {
+            attrs.push(syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]));
+            if let syn::Item::Struct(s) = item {
+                mark_required_nullable(s);
+            }
+        }
+    }
     type_items.extend(enums);
     round_trip::keep_every_key(type_items, &round_trip::round_trip_schemas(view_value))?;
     let built = builders::builders(type_items, &builders::Context::from_view(view_value))?;
@@ -151,6 +169,7 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
     type_items.push(syn::parse_quote! {
         pub use crate::building::{BuildError, Buildable, IntoBody, IntoUuid};
     });
+    type_items.push(component_schemas(type_items, view_value, &report)?);
 
     // Everything but `types` is progenitor's client: behind the crate's `client` feature, so
     // that the `seclai` crate (which sends requests itself) compiles the types alone.
@@ -163,6 +182,64 @@ fn raw_from_view(view_value: &Value, report: view::ViewReport) -> Result<RawClie
     }
 
     Ok(RawClient { file, tags: operation_tags(view_value), report })
+}
+
+/// A field the spec requires but allows to be null is an `Option` that typify serializes even
+/// when `None` (no `skip_serializing_if`); schemars would leave an `Option` out of `required`,
+/// so its schema is taken from `crate::RequiredNullable<T>` (`T` or null, required).
+fn mark_required_nullable(item: &mut syn::ItemStruct) {
+    for field in item.fields.iter_mut() {
+        let inner = match &field.ty {
+            syn::Type::Path(p) => {
+                p.path.segments.last().filter(|s| s.ident == "Option").and_then(|s| match &s.arguments {
+                    syn::PathArguments::AngleBracketed(args) => args.args.first().cloned(),
+                    _ => None,
+                })
+            }
+            _ => None,
+        };
+        let skipped = field.attrs.iter().any(|a| {
+            a.path().is_ident("serde") && a.meta.to_token_stream().to_string().contains("skip_serializing_if")
+        });
+        if let (Some(inner), false) = (inner, skipped) {
+            let with = format!("crate::RequiredNullable<{}>", inner.to_token_stream());
+            field.attrs.push(syn::parse_quote!(#[cfg_attr(feature = "schemars", schemars(with = #with))]));
+        }
+    }
+}
+
+/// `component_schemas()` (feature `schemars`): the JSON Schema of the Rust type of every
+/// component schema of the spec, by component name, for tools and for the check that the
+/// schemas say what the spec says (`crates/seclai/tests/schemas.rs`). A component without a
+/// type of its name is an error here, so the table cannot silently miss one.
+fn component_schemas(items: &[syn::Item], view: &Value, report: &view::ViewReport) -> Result<syn::Item, Error> {
+    let types: std::collections::BTreeSet<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(i) => Some(i.ident.to_string()),
+            syn::Item::Enum(i) => Some(i.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let hoisted: std::collections::BTreeSet<&str> =
+        report.hoisted_enums.iter().map(|(name, _)| name.as_str()).collect();
+    let names: Vec<&String> = view
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| schemas.keys().filter(|n| !hoisted.contains(n.as_str())).collect())
+        .unwrap_or_default();
+    if let Some(missing) = names.iter().find(|n| !types.contains(n.as_str())) {
+        return Err(Error(format!("the component schema `{missing}` has no Rust type of that name")));
+    }
+    let idents = names.iter().map(|n| proc_macro2::Ident::new(n, proc_macro2::Span::call_site()));
+    Ok(syn::parse_quote! {
+        /// The JSON Schema of the type of every component schema of the spec, by component name
+        /// (sorted by name).
+        #[cfg(feature = "schemars")]
+        pub fn component_schemas() -> ::std::vec::Vec<(&'static str, ::schemars::Schema)> {
+            ::std::vec![ #( (#names, ::schemars::schema_for!(#idents)) ),* ]
+        }
+    })
 }
 
 /// The body of a build script: reads `seclai.yaml` beside the crate's manifest (a link to

@@ -52,6 +52,7 @@ pub fn open_enum(name: &str, def: &EnumDef) -> Result<TokenStream, String> {
     let ident = Ident::new(name, Span::call_site());
     let doc = def.description.clone().unwrap_or_else(|| format!("Values of `{name}`."));
     let open_note = "\n\nOpen: a value this version does not know decodes to `Unknown` and serializes back unchanged.";
+    let schema_doc = doc.clone();
     let doc = format!("{doc}{open_note}");
     let variants: Vec<Ident> =
         variant_names(name, &def.values)?.iter().map(|v| Ident::new(v, Span::call_site())).collect();
@@ -122,6 +123,16 @@ pub fn open_enum(name: &str, def: &EnumDef) -> Result<TokenStream, String> {
         impl<'de> ::serde::Deserialize<'de> for #ident {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 crate::deserialize_open_enum(deserializer)
+            }
+        }
+
+        #[cfg(feature = "schemars")]
+        impl ::schemars::JsonSchema for #ident {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(#name)
+            }
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                crate::open_enum_schema(Self::KNOWN_VALUES, #schema_doc)
             }
         }
     })

@@ -12,6 +12,9 @@
 //!   come back as `Error::UnexpectedResponse` with the body still readable. The `seclai` crate
 //!   turns this feature off: it sends requests itself and needs only the types.
 //!
+//! With the feature `schemars`, every type of [`types`] implements `schemars::JsonSchema`
+//! (schemars 1): see the `seclai` crate's documentation for what the schemas are for.
+//!
 //! TLS: this crate enables none by default (the `seclai` crate brings its own); for
 //! HTTPS with this crate alone, enable the `rustls` feature.
 //!
@@ -26,10 +29,16 @@ pub mod building;
 #[cfg(feature = "client")]
 mod hooks;
 mod open_enum;
+#[cfg(feature = "schemars")]
+mod schema;
 
 #[cfg(feature = "client")]
 pub use hooks::{Hooks, Transport, TransportFuture};
+#[cfg(feature = "schemars")]
+pub use open_enum::open_enum_schema;
 pub use open_enum::{UnknownValue, deserialize_open_enum};
+#[cfg(feature = "schemars")]
+pub use schema::RequiredNullable;
 
 #[allow(missing_docs, dead_code, unused_imports, clippy::all)]
 mod generated {

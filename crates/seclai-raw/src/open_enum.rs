@@ -44,3 +44,17 @@ where
     }
     deserializer.deserialize_str(Visitor(std::marker::PhantomData))
 }
+
+/// The JSON Schema of an open enum (feature `schemars`): the values this version knows, and,
+/// because the enum is open, any other string: `anyOf` of the two, so that a tool that
+/// validates with it lists the known values without rejecting one the server adds later.
+#[cfg(feature = "schemars")]
+pub fn open_enum_schema(known: &[&str], description: &str) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": description,
+        "anyOf": [
+            { "type": "string", "enum": known },
+            { "type": "string", "description": "A value added after this version of the SDK." }
+        ]
+    })
+}

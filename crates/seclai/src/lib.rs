@@ -30,6 +30,7 @@
 //!   timeouts, decode failures with the JSON path, configuration errors, invalid arguments.
 //! - [`Page`]: one page of a list; list builders also stream pages or items.
 //! - [`types`]: the request and response types, generated from the spec. Enums are open.
+//!   With the feature `schemars`, each has a JSON Schema (`seclai::schema`).
 
 #![deny(missing_docs)]
 
@@ -53,6 +54,8 @@ mod redact;
 mod request;
 mod retry;
 pub mod runs;
+#[cfg(feature = "schemars")]
+pub mod schema;
 /// The SSE decoder, for the local server's checks of recorded streams; not a stable API.
 #[doc(hidden)]
 pub mod sse;
