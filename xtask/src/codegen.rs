@@ -13,6 +13,8 @@ pub const RAW_SNAPSHOTS: &str = "crates/seclai-raw/snapshots";
 pub const SDK_SNAPSHOTS: &str = "crates/seclai/snapshots";
 /// Where the snapshot of the command-line tool's command table lives.
 pub const CLI_SNAPSHOTS: &str = "crates/seclai-cli/snapshots";
+/// Where the snapshot of the typed mocks (`seclai-httpmock`) lives.
+pub const HTTPMOCK_SNAPSHOTS: &str = "crates/seclai-httpmock/snapshots";
 
 /// Every generated part, keyed by snapshot file stem, for the spec text `yaml`.
 pub fn generate_parts(yaml: &str) -> Result<BTreeMap<String, (PathBuf, String)>, String> {
@@ -26,6 +28,8 @@ pub fn generate_parts(yaml: &str) -> Result<BTreeMap<String, (PathBuf, String)>,
     }
     let cli = seclai_codegen::cli::generate_cli(yaml).map_err(|e| e.to_string())?;
     out.insert("cli__commands".to_string(), (PathBuf::from(CLI_SNAPSHOTS), prettyplease::unparse(&cli)));
+    let mocks = seclai_codegen::httpmock::generate_httpmock(yaml).map_err(|e| e.to_string())?;
+    out.insert("httpmock__mocks".to_string(), (PathBuf::from(HTTPMOCK_SNAPSHOTS), prettyplease::unparse(&mocks)));
     Ok(out)
 }
 

@@ -9,6 +9,7 @@
 
 pub mod builders;
 pub mod cli;
+pub mod httpmock;
 pub mod ident;
 pub mod open_enum;
 pub mod out_tree;

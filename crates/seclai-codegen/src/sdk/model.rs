@@ -194,7 +194,7 @@ fn param_rust_name(name: &str, kind: &ParamKind) -> Ident {
 }
 
 /// The type a success answer decodes into, from its JSON schema.
-fn response_type(id: &str, schema: &Value) -> Result<TokenStream, Error> {
+pub(crate) fn response_type(id: &str, schema: &Value) -> Result<TokenStream, Error> {
     if let Some(name) = component_ref(schema) {
         let t = type_of(&name);
         return Ok(if schema["nullable"] == true { quote!(::std::option::Option<#t>) } else { t });
