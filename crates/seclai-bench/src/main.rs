@@ -244,6 +244,11 @@ fn decode_rows() -> Vec<String> {
     out
 }
 
+/// Row 4d as a table of its own.
+fn parse_table() -> String {
+    format!("| parsing alone | floor | seclai | seclai vs floor |\n|---|---|---|---|\n{}", parse_rows().join("\n"))
+}
+
 /// Row 4d: the event-stream parsers alone, in this process, over the 100,000-token stream cut
 /// into the chunks the server sends.
 fn parse_rows() -> Vec<String> {
@@ -315,8 +320,7 @@ fn suite(args: &[String]) {
     let on = |w: &str| which == "all" || which == w;
     let started = Instant::now();
     if which == "parse" {
-        println!("| parsing alone | floor | seclai | seclai vs floor |\n|---|---|---|---|");
-        println!("{}", parse_rows().join("\n"));
+        println!("{}", parse_table());
         return;
     }
     let server = start_server(100_000);
@@ -420,8 +424,7 @@ fn suite(args: &[String]) {
         println!("{}", cli::rows(port, reps).join("\n"));
     }
     if on("sse") {
-        println!("\n| parsing alone | floor | seclai | seclai vs floor |\n|---|---|---|---|");
-        println!("{}", parse_rows().join("\n"));
+        println!("\n{}", parse_table());
     }
     if on("startup") {
         println!(

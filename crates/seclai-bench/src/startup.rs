@@ -2,8 +2,8 @@
 //! Two minimal programs (`crates/seclai-bench/minimal`, built in the `release` profile, with
 //! `seclai`'s default features) do the same thing, one with `seclai` and one with plain
 //! reqwest and serde_json: build a client and exit, or build one and list one page of agents.
-//! Each run is a fresh process (wall time through `seclai-bench measure`; peak memory as the program itself
-//! reports it, `VmHWM`, since `ru_maxrss` would include its parent's).
+//! Each run is a fresh process (wall time through `seclai-bench measure`; peak memory as the
+//! program itself reports it, `VmHWM`, since `ru_maxrss` would include its parent's).
 
 use std::path::PathBuf;
 use std::process::Command;

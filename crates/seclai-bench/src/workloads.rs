@@ -174,7 +174,7 @@ async fn sse_sdk(c: &Clients, tokens_only: bool) -> R<u64> {
 }
 
 #[derive(Deserialize)]
-pub struct Token {
+struct Token {
     #[allow(dead_code)]
     token: String,
 }
@@ -236,18 +236,7 @@ impl FloorParser {
             if data.is_empty() {
                 continue;
             }
-            match event {
-                b"stream_token" if !all => {}
-                b"stream_token" => {
-                    std::hint::black_box(serde_json::from_slice::<Token>(data)?);
-                }
-                b"init" | b"done" => {
-                    std::hint::black_box(serde_json::from_slice::<AgentRunResponse>(data)?);
-                }
-                _ => {
-                    std::hint::black_box(serde_json::from_slice::<serde_json::Value>(data)?);
-                }
-            }
+            decode_event(event, data, all)?;
             self.events += 1;
         }
         self.buf.drain(..start);
@@ -263,22 +252,29 @@ pub fn sdk_parse(chunks: &[&[u8]], all: bool) -> R<u64> {
     for chunk in chunks {
         decoder.push(chunk);
         while let Some(e) = decoder.next_ref() {
-            match e.event {
-                "stream_token" if !all => {}
-                "stream_token" => {
-                    std::hint::black_box(serde_json::from_slice::<Token>(e.data)?);
-                }
-                "init" | "done" => {
-                    std::hint::black_box(serde_json::from_slice::<AgentRunResponse>(e.data)?);
-                }
-                _ => {
-                    std::hint::black_box(serde_json::from_slice::<serde_json::Value>(e.data)?);
-                }
-            }
+            decode_event(e.event.as_bytes(), e.data, all)?;
             events += 1;
         }
     }
     Ok(events)
+}
+
+/// The JSON work both parsers do for one event: every event's (`all`), or only `init`'s and
+/// `done`'s, the tokens passed over by name.
+fn decode_event(event: &[u8], data: &[u8], all: bool) -> R<()> {
+    match event {
+        b"stream_token" if !all => {}
+        b"stream_token" => {
+            std::hint::black_box(serde_json::from_slice::<Token>(data)?);
+        }
+        b"init" | b"done" => {
+            std::hint::black_box(serde_json::from_slice::<AgentRunResponse>(data)?);
+        }
+        _ => {
+            std::hint::black_box(serde_json::from_slice::<serde_json::Value>(data)?);
+        }
+    }
+    Ok(())
 }
 
 /// The file the upload workload sends (created by the parent).

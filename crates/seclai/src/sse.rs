@@ -129,19 +129,13 @@ impl Fields {
                     self.overflow = true;
                     return false;
                 }
-                match self.data {
-                    Span::Absent => self.data = Span::Buf(value_start, end),
-                    Span::Buf(s, e) => {
-                        self.data_owned.clear();
-                        self.data_owned.extend_from_slice(&buf[s..e]);
-                        self.data_owned.push(b'\n');
-                        self.data_owned.extend_from_slice(value);
-                        self.data = Span::Owned;
-                    }
-                    Span::Owned => {
-                        self.data_owned.push(b'\n');
-                        self.data_owned.extend_from_slice(value);
-                    }
+                if self.data == Span::Absent {
+                    self.data = Span::Buf(value_start, end);
+                } else {
+                    // A second data line: the data is joined in its own buffer from now on.
+                    self.own(buf);
+                    self.data_owned.push(b'\n');
+                    self.data_owned.extend_from_slice(value);
                 }
                 self.in_event = true;
             }
